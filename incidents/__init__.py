@@ -1,0 +1,1 @@
+"""Incidents: the system of record (SQLAlchemy models, migrations), the incident writer, and the incident API."""

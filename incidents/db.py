@@ -1,0 +1,67 @@
+"""I/O: the declarative base, an aware-UTC datetime column type, and engine/session factories.
+
+SQLite (the embedded default, under ./var/) and PostgreSQL (production) share one schema;
+only the URL differs. Sessions belong to shells: store functions take `session` and never commit.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every alertdesk table (incidents, notify, runbooks share one metadata)."""
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC, and refuses naive input (the usual source of off-by-8h bugs)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Convert an aware datetime to naive UTC for storage."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Mark a stored value as UTC."""
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def create_db_engine(url: str) -> Engine:
+    """Create an engine for `url`; for SQLite, create the parent folder and enable WAL and foreign keys.
+
+    Raises:
+        sqlalchemy.exc.ArgumentError: if the URL is not a database URL.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=10)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets the API read while the writer writes; foreign keys are off by default in SQLite."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    """Return the session factory shells open their transactions with."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,74 @@
+"""Pure: `IncidentEvent`, what the incident writer announces on `incidents.events` after a commit.
+
+Consumers (pager, runbooks, UI) act on events idempotently: the writer may announce the same
+event twice (it re-announces when a command is replayed, so a crash between commit and send
+never loses one), and `event_id` is stable across those announcements.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Mapping
+
+from streams.alerts.model import Severity
+from streams.clock import format_instant, parse_instant
+
+
+class EventKind(StrEnum):
+    """Things that happen to an incident and land on its timeline."""
+
+    OPENED = "opened"
+    ALERT_ATTACHED = "alert_attached"
+    ALERT_RESOLVED = "alert_resolved"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class IncidentEvent:
+    """One timeline entry as announced on the bus, keyed by incident id."""
+
+    event_id: str
+    kind: EventKind
+    incident_id: int
+    incident_key: str
+    title: str
+    severity: Severity
+    status: str
+    site: str
+    alert_count: int
+    occurred_at: datetime
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Encode for a topic."""
+        return {
+            "event_id": self.event_id,
+            "kind": str(self.kind),
+            "incident_id": self.incident_id,
+            "incident_key": self.incident_key,
+            "title": self.title,
+            "severity": str(self.severity),
+            "status": self.status,
+            "site": self.site,
+            "alert_count": self.alert_count,
+            "occurred_at": format_instant(self.occurred_at),
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "IncidentEvent":
+        """Decode from a topic."""
+        return cls(
+            event_id=data["event_id"],
+            kind=EventKind(data["kind"]),
+            incident_id=int(data["incident_id"]),
+            incident_key=data["incident_key"],
+            title=data["title"],
+            severity=Severity(data["severity"]),
+            status=data["status"],
+            site=data["site"],
+            alert_count=int(data["alert_count"]),
+            occurred_at=parse_instant(data["occurred_at"]),
+            detail=data.get("detail", ""),
+        )

@@ -1,0 +1,1 @@
+"""Pure correlation logic: grouping alert changes into incidents and the commands that say so."""
