@@ -9,9 +9,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from streams.retry import RetryPolicy
 
 
 class Base(DeclarativeBase):
@@ -37,24 +40,44 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
+def sqlalchemy_url(url: str) -> str:
+    """Return `url` with a plain `postgresql://` (or `postgres://`) scheme turned into `postgresql+psycopg://`.
+
+    Operators paste libpq URLs; SQLAlchemy would otherwise pick psycopg2, which is not installed.
+    Any other URL (SQLite, an explicit driver) is returned unchanged.
+    """
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
 def create_db_engine(url: str) -> Engine:
     """Create an engine for `url`; for SQLite, create the parent folder and enable WAL and foreign keys.
 
     Raises:
         sqlalchemy.exc.ArgumentError: if the URL is not a database URL.
     """
+    url = sqlalchemy_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=10)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets the API read while the writer writes; foreign keys are off by default in SQLite."""
+    """WAL lets the API read while the writer writes; foreign keys are off by default in SQLite.
+
+    The driver's own transaction handling is switched off (`_sqlite_begin` emits BEGIN instead):
+    left on, it starts no transaction before a SAVEPOINT, so releasing the savepoint commits, and a
+    session rollback after `begin_nested()` silently keeps the writes.
+    """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -62,6 +85,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection) -> None:
+    """Start the transaction SQLAlchemy asked for (see `_sqlite_pragmas`)."""
+    connection.exec_driver_sql("BEGIN")
+
+
 def session_factory(engine: Engine) -> sessionmaker:
     """Return the session factory shells open their transactions with."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+#: How agents wait out a database that is briefly away (restart, failover): ~30 s, then dead-letter.
+DATABASE_RETRY = RetryPolicy(transient=(OperationalError,), attempts=8, first_delay_s=0.2, max_delay_s=5.0)

@@ -5,7 +5,6 @@ apply it idempotently: replaying `incidents.commands` from the start changes not
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +12,7 @@ from typing import Any, Mapping
 
 from streams.alerts.model import Alert, Severity
 from streams.clock import format_instant, parse_instant
+from streams.ids import deterministic_id  # re-exported: moved down so streams/alerts can use it
 
 
 class CommandKind(StrEnum):
@@ -69,7 +69,4 @@ class IncidentCommand:
         )
 
 
-def deterministic_id(*parts: str) -> str:
-    """Return a short, stable id for the given parts (same inputs, same id, on every worker)."""
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-    return digest[:24]
+__all__ = ["CommandKind", "IncidentCommand", "deterministic_id"]

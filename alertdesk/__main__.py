@@ -1,0 +1,4 @@
+"""Run the CLI with `python -m alertdesk`."""
+from alertdesk.cli import main
+
+main()

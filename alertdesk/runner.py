@@ -1,0 +1,93 @@
+"""I/O: runs a worker — `up` on the embedded default (own broker) or `worker` against a configured cluster.
+
+Start order: broker (embedded only) → topics → database migrations → faust worker with the
+HTTP app. Stop (Ctrl-C, SIGTERM, crash): the faust worker drains, then the broker child is
+stopped; if this process is killed outright, the kernel kills the broker child (see
+docs/embedded-broker.md), so no broker is ever left behind.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+
+import faust
+
+from alertdesk.db_migrate import upgrade
+from alertdesk.runtime import Runtime, write_runtime
+from alertdesk.settings import Settings
+from alertdesk.wiring import build_pipeline
+from streams.broker import EmbeddedBroker
+from streams.kafka_admin import TopicSpec, ensure_topics
+from streams.topics import topic_names
+
+TOPIC_READY_TIMEOUT_S = 60.0
+
+
+class Worker(faust.Worker):
+    """faust's worker, telling the operator when the pipeline is ready (after table recovery)."""
+
+    def __init__(self, *args, ready_message: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._ready_message = ready_message
+
+    async def on_startup_finished(self) -> None:
+        """Print the ready line once faust has recovered its tables and serves HTTP."""
+        await super().on_startup_finished()
+        print(self._ready_message, flush=True)
+
+
+def banner(settings: Settings, bootstrap: tuple[str, ...], embedded: bool) -> str:
+    """The start-up text saying where everything is."""
+    api = f"http://{settings.http_host}:{settings.http_port}"
+    broker = f"embedded tansu at {bootstrap[0]} (memory only)" if embedded else ", ".join(bootstrap)
+    return "\n".join(
+        [
+            "alertdesk is starting",
+            f"  API        {api}/api/incidents   (OpenAPI: {api}/api/docs)",
+            f"  ingest     POST {api}/api/v2/alerts   POST {api}/ingest/generic",
+            f"  metrics    {api}/metrics   health: {api}/healthz",
+            f"  database   {settings.database_url}",
+            f"  broker     {broker}, topics prefixed {settings.topic_prefix!r}",
+            f"  pages      {', '.join(settings.page_routes)}",
+            "  stop with Ctrl-C",
+        ]
+    )
+
+
+def run_pipeline(settings: Settings) -> None:
+    """Run one worker until it is stopped; start and stop the embedded broker when none is configured."""
+    with ExitStack() as stack:
+        if settings.embedded_broker:
+            broker = stack.enter_context(EmbeddedBroker(log_path=settings.data_dir / "tansu.log"))
+            bootstrap: tuple[str, ...] = (broker.bootstrap_servers,)
+        else:
+            bootstrap = settings.kafka_bootstrap_servers
+        specs = [
+            TopicSpec(name=name, partitions=settings.partitions, replication=settings.replication_factor)
+            for name in topic_names(settings.topic_prefix).all()
+        ]
+        ensure_topics(",".join(bootstrap), specs, timeout=TOPIC_READY_TIMEOUT_S)
+        upgrade(settings.database_url)
+        pipeline = build_pipeline(settings, bootstrap)
+        runtime = Runtime(
+            pid=os.getpid(),
+            bootstrap_servers=bootstrap,
+            api_url=f"http://{settings.http_host}:{settings.http_port}",
+            database_url=settings.database_url,
+            topic_prefix=settings.topic_prefix,
+        )
+        stack.callback(write_runtime(settings.data_dir, runtime).unlink, missing_ok=True)
+        stack.callback(pipeline.engine.dispose)
+        print(banner(settings, bootstrap, settings.embedded_broker), flush=True)
+
+        worker = Worker(
+            pipeline.app,
+            ready_message=f"alertdesk is ready: {runtime.api_url}",
+            loglevel=settings.log_level.upper(),
+            quiet=True,
+            redirect_stdouts=False,
+        )
+        try:
+            worker.execute_from_commandline()
+        except SystemExit:
+            pass

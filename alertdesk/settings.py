@@ -1,0 +1,117 @@
+"""I/O: settings, parsed once from defaults, a TOML file and `ALERTDESK_*` environment variables into a frozen object.
+
+Precedence: defaults < config file < environment. Unknown keys are errors naming the file (or
+variable) and the key, so a typo never silently falls back to a default.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "ALERTDESK_"
+DEFAULT_CONFIG_FILE = Path("alertdesk.toml")
+
+
+class SettingsError(ValueError):
+    """A configuration value or key is invalid; the message names where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can configure. Empty `kafka_bootstrap_servers` means the embedded broker."""
+
+    kafka_bootstrap_servers: tuple[str, ...] = ()
+    topic_prefix: str = "alertdesk."
+    partitions: int = 4
+    replication_factor: int = 1
+    database_url: str = "sqlite:///var/alertdesk.db"
+    data_dir: Path = Path("var")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    fetch_max_wait_ms: int = 10
+    session_timeout_s: float = 10.0
+    ingest_ack_timeout_s: float = 5.0
+    ingest_max_in_flight: int = 512
+    page_routes: tuple[str, ...] = ("on-call:console",)
+    page_send_timeout_s: float = 10.0
+    log_level: str = "warning"
+
+    @property
+    def embedded_broker(self) -> bool:
+        """True when no cluster is configured and `up` must start tansu."""
+        return not self.kafka_bootstrap_servers
+
+
+def _coerce(name: str, kind: Any, value: Any, where: str) -> Any:
+    """Convert a file or environment value to the field's type, or explain why it cannot be."""
+    try:
+        if kind == "tuple[str, ...]":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(item.strip() for item in items if str(item).strip())
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError("a boolean is not an integer")
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "Path":
+            return Path(value)
+        if kind == "str":
+            if not isinstance(value, str):
+                raise ValueError(f"expected text, got {type(value).__name__}")
+            return value
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{where}: {name} = {value!r} is not a valid {kind}: {exc}") from exc
+    raise SettingsError(f"{where}: {name} has unsupported type {kind}")
+
+
+def _known() -> Mapping[str, str]:
+    return {f.name: str(f.type) for f in fields(Settings)}
+
+
+def from_mapping(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Validate and convert a flat mapping of setting names to values read from `where`."""
+    known = _known()
+    result = {}
+    for name, value in values.items():
+        if name not in known:
+            raise SettingsError(f"{where}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
+        result[name] = _coerce(name, known[name], value, where)
+    return result
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read `ALERTDESK_<NAME>` variables; an unknown `ALERTDESK_` variable is an error (typos must not pass)."""
+    ignored = {"ALERTDESK_CONFIG", "ALERTDESK_TEST_POSTGRES_URL"}
+    picked = {
+        key[len(ENV_PREFIX):].lower(): value
+        for key, value in environ.items()
+        if key.startswith(ENV_PREFIX) and key not in ignored
+    }
+    return from_mapping(picked, "environment (ALERTDESK_*)")
+
+
+def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build the settings: defaults, then the config file (if any), then the environment, then `overrides`.
+
+    Raises:
+        SettingsError: on an unknown key, a bad value, or a config file that is named but missing.
+    """
+    environ = os.environ if environ is None else environ
+    named = config_file or (Path(environ["ALERTDESK_CONFIG"]) if "ALERTDESK_CONFIG" in environ else None)
+    values: dict[str, Any] = {}
+    path = named or DEFAULT_CONFIG_FILE
+    if path.exists():
+        try:
+            values.update(from_mapping(tomllib.loads(path.read_text("utf-8")), str(path)))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    elif named:
+        raise SettingsError(f"config file {path} does not exist")
+    values.update(from_environment(environ))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return dataclasses.replace(Settings(), **values)

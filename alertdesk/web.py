@@ -1,0 +1,28 @@
+"""I/O: the one HTTP app of a worker — ingest, incident API, metrics and health — served on faust's event loop."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.orm import sessionmaker
+
+from incidents.api import incident_router
+from streams.alerts.receivers.http import ingest_router
+from streams.alerts.receivers.sink import RawSink
+from streams.clock import Clock
+
+
+def build_http_app(*, sink: RawSink, sessions: sessionmaker, clock: Clock) -> FastAPI:
+    """Assemble the worker's HTTP app from the routers each package owns."""
+    api = FastAPI(title="alertdesk", version="0.1.0", openapi_url="/api/openapi.json", docs_url="/api/docs")
+    api.include_router(ingest_router(sink, clock))
+    api.include_router(incident_router(sessions))
+
+    @api.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @api.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return api

@@ -1,0 +1,17 @@
+"""I/O: the incidents package's Prometheus metrics, declared once on the default registry.
+
+The incident writer shell counts; `incidents.store` stays free of metrics.
+"""
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+INCIDENTS_OPENED = Counter(
+    "alertdesk_incidents_opened_total",
+    "Incidents opened by the incident writer.",
+)
+INCIDENT_COMMANDS = Counter(
+    "alertdesk_incident_commands_total",
+    "Incident commands applied by the incident writer, by command kind.",
+    ["kind"],
+)

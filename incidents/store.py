@@ -1,0 +1,220 @@
+"""I/O: the incident writer's store: applies one `IncidentCommand` to the database, idempotently.
+
+Every command is recorded on the timeline under its `command_id`; a command already recorded
+is not applied again, its events are read back and returned, so the writer can re-announce
+them after a crash between commit and send. Event ids are `deterministic_id(command_id, kind)`.
+Functions take the session keyword-only and never commit: the shell owns the transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from incidents.events import EventKind, IncidentEvent
+from incidents.models import OPEN_STATUSES, Incident, IncidentAlert, TimelineEvent
+from streams.alerts.model import Alert, AlertStatus, Severity
+from streams.correlation.commands import CommandKind, IncidentCommand, deterministic_id
+
+
+def apply_command(*, session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Apply `command` inside a SAVEPOINT and return the events it caused (or caused before).
+
+    Replaying a command returns the events recorded the first time (same ids, kinds, times and
+    details; the incident fields carry the incident's current state) and writes nothing.
+
+    Args:
+        session: an open session; flushed, never committed.
+        command: the command to apply.
+        now: the writer's time for this message (aware UTC).
+
+    Returns:
+        The events to announce on `incidents.events`, oldest first; empty when there was
+        nothing to act on (e.g. resolving an unknown incident).
+
+    Raises:
+        ValueError: if an attach or resolve_alert command carries no alert.
+        sqlalchemy.exc.IntegrityError: if a unique key still collides on the second attempt.
+    """
+    try:
+        with session.begin_nested():
+            return _apply(session, command, now)
+    except IntegrityError:
+        # Another writer committed the same open group, incident key or alert first (its row is
+        # visible now), so the second pass finds that row and attaches instead of inserting.
+        with session.begin_nested():
+            return _apply(session, command, now)
+
+
+def _apply(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Return the recorded events of `command`, or apply it."""
+    recorded = session.scalars(
+        select(TimelineEvent).where(TimelineEvent.command_id == command.command_id).order_by(TimelineEvent.id)
+    ).all()
+    if recorded:
+        return [_event(row) for row in recorded]
+    if command.kind is CommandKind.RESOLVE_ALERT:
+        return _resolve_alert(session, command, now)
+    if command.kind is CommandKind.RESOLVE:
+        return _resolve(session, command, now)
+    if command.kind is CommandKind.ATTACH:
+        _require_alert(command)
+    return _open_or_attach(session, command, now)
+
+
+def _open_or_attach(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Attach to the command's incident (or its group's open one); open a new incident if there is none."""
+    incident = _target(session, command)
+    if incident is None:
+        return [_open(session, command, now)]
+    if command.alert is None:  # an OPEN without an alert landing on an existing incident adds nothing
+        return []
+    _upsert_alert(session, incident, command.alert, status=command.alert.status, ends_at=command.alert.ends_at)
+    detail = f"{command.alert.name} on {command.alert.resource} ({command.alert.severity})"
+    return [_record(session, incident, command, EventKind.ALERT_ATTACHED, now, detail)]
+
+
+def _open(session: Session, command: IncidentCommand, now: datetime) -> IncidentEvent:
+    """Insert a triggered incident with the command's alert, and its "opened" event."""
+    alert = command.alert
+    incident = Incident(
+        incident_key=command.incident_key,
+        group_key=command.group_key,
+        title=command.title,
+        severity=str(command.severity),
+        status="triggered",
+        site=alert.site if alert else "",
+        alert_count=0,
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(incident)
+    session.flush()  # the partial unique index rejects a second open incident of the group here
+    if alert is not None:
+        _upsert_alert(session, incident, alert, status=alert.status, ends_at=alert.ends_at)
+    detail = f"opened by {alert.name} on {alert.resource}" if alert else "opened"
+    return _record(session, incident, command, EventKind.OPENED, now, detail)
+
+
+def _resolve_alert(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Mark the command's alert resolved on its incident; nothing to do if there is no incident."""
+    alert = _require_alert(command)
+    incident = _target(session, command)
+    if incident is None:
+        return []
+    _upsert_alert(session, incident, alert, status=AlertStatus.RESOLVED, ends_at=alert.ends_at or now)
+    detail = f"{alert.name} on {alert.resource} resolved"
+    return [_record(session, incident, command, EventKind.ALERT_RESOLVED, now, detail)]
+
+
+def _resolve(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Resolve the incident; an already resolved one keeps its first resolution and returns its events."""
+    incident = _by_key(session, command.incident_key)
+    if incident is None:
+        return []
+    if incident.status == "resolved":
+        earlier = session.scalars(
+            select(TimelineEvent)
+            .where(TimelineEvent.incident_id == incident.id, TimelineEvent.kind == str(EventKind.RESOLVED))
+            .order_by(TimelineEvent.id)
+        ).all()
+        return [_event(row) for row in earlier]
+    incident.status = "resolved"
+    incident.resolved_at = now
+    incident.updated_at = now
+    return [_record(session, incident, command, EventKind.RESOLVED, now, "resolved")]
+
+
+def _target(session: Session, command: IncidentCommand) -> Incident | None:
+    """The incident named by the key, else the open incident of the group (stream state was rebuilt)."""
+    incident = _by_key(session, command.incident_key)
+    if incident is not None:
+        return incident
+    return session.scalars(
+        select(Incident).where(Incident.group_key == command.group_key, Incident.status.in_(OPEN_STATUSES))
+    ).first()
+
+
+def _by_key(session: Session, incident_key: str) -> Incident | None:
+    """The incident with this key, if any."""
+    return session.scalars(select(Incident).where(Incident.incident_key == incident_key)).first()
+
+
+def _upsert_alert(
+    session: Session, incident: Incident, alert: Alert, *, status: AlertStatus, ends_at: datetime | None
+) -> None:
+    """Insert or update the incident's row for this fingerprint, then recount the incident's alerts."""
+    row = session.scalars(
+        select(IncidentAlert).where(
+            IncidentAlert.incident_id == incident.id, IncidentAlert.fingerprint == alert.fingerprint
+        )
+    ).first()
+    if row is None:
+        row = IncidentAlert(
+            incident_id=incident.id,
+            fingerprint=alert.fingerprint,
+            source=alert.source,
+            name=alert.name,
+            resource=alert.resource,
+            labels=dict(alert.labels),
+            annotations=dict(alert.annotations),
+            starts_at=alert.starts_at,
+        )
+        session.add(row)
+    row.status = str(status)
+    row.severity = str(alert.severity)
+    row.ends_at = ends_at
+    row.last_received_at = alert.received_at
+    session.flush()
+    incident.alert_count = session.scalar(
+        select(func.count()).select_from(IncidentAlert).where(IncidentAlert.incident_id == incident.id)
+    )
+
+
+def _record(
+    session: Session, incident: Incident, command: IncidentCommand, kind: EventKind, now: datetime, detail: str
+) -> IncidentEvent:
+    """Write one timeline row for `command` and return it as an event."""
+    incident.updated_at = now
+    row = TimelineEvent(
+        event_id=deterministic_id(command.command_id, str(kind)),
+        incident=incident,
+        command_id=command.command_id,
+        kind=str(kind),
+        occurred_at=now,
+        detail=detail,
+    )
+    session.add(row)
+    session.flush()
+    return _event(row)
+
+
+def _event(row: TimelineEvent) -> IncidentEvent:
+    """The announcement of a timeline row, with its incident's current state."""
+    incident = row.incident
+    return IncidentEvent(
+        event_id=row.event_id,
+        kind=EventKind(row.kind),
+        incident_id=incident.id,
+        incident_key=incident.incident_key,
+        title=incident.title,
+        severity=Severity(incident.severity),
+        status=incident.status,
+        site=incident.site,
+        alert_count=incident.alert_count,
+        occurred_at=row.occurred_at,
+        detail=row.detail,
+    )
+
+
+def _require_alert(command: IncidentCommand) -> Alert:
+    """The command's alert.
+
+    Raises:
+        ValueError: if the command carries none (the agent routes the command to the dead-letter topic).
+    """
+    if command.alert is None:
+        raise ValueError(f"{command.kind} command {command.command_id} carries no alert")
+    return command.alert

@@ -1,0 +1,1 @@
+"""Channels: the ways a page reaches a person (console now; SMS and voice later)."""

@@ -1,0 +1,49 @@
+"""Pure: the parsers, one per source format, and the registry receivers and normalize look them up in.
+
+A parser turns one raw body into canonical `Alert`s or raises `ParseError` with a reason a
+person can act on. Adding a source is adding a parser here, never a special case elsewhere.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from types import MappingProxyType
+from typing import Mapping, Protocol
+
+from streams.alerts.model import Alert
+from streams.alerts.parsers.alertmanager_v2 import parse_alertmanager_v2
+from streams.alerts.parsers.errors import ParseError
+from streams.alerts.parsers.generic import parse_generic
+
+
+class Parser(Protocol):
+    """Turn one raw body into alerts.
+
+    Args:
+        body: the body exactly as the receiver got it.
+        received_at: the envelope's receive time, the parser's only notion of "now".
+        source: the source name to record on each alert.
+
+    Returns:
+        The alerts in the body, in order.
+
+    Raises:
+        ParseError: when the body can never become alerts.
+    """
+
+    def __call__(self, body: str, *, received_at: datetime, source: str) -> list[Alert]: ...
+
+
+PARSERS: Mapping[str, Parser] = MappingProxyType(
+    {
+        "alertmanager-api": parse_alertmanager_v2,
+        "generic": parse_generic,
+    }
+)
+
+
+def parser_for(source: str) -> Parser | None:
+    """Return the parser registered for `source`, or None when there is none."""
+    return PARSERS.get(source)
+
+
+__all__ = ["PARSERS", "ParseError", "Parser", "parser_for"]

@@ -1,0 +1,1 @@
+"""Receivers: accept, wrap in an envelope, produce to `alerts.raw`, answer honestly."""

@@ -1,0 +1,36 @@
+"""Pure: the names and sizes of the pipeline's topics (the architecture's topic table, with a prefix).
+
+A prefix lets several deployments share one Kafka cluster. Partition counts bound how many
+workers can share a stage; the embedded default uses a few, production sizes them per stage.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class TopicNames:
+    """The full name of every pipeline topic."""
+
+    raw: str
+    dlq: str
+    normalized: str
+    changes: str
+    commands: str
+    events: str
+
+    def all(self) -> tuple[str, ...]:
+        """Every topic name, in pipeline order."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+def topic_names(prefix: str) -> TopicNames:
+    """Return the topic names for a deployment prefix such as 'alertdesk.'."""
+    return TopicNames(
+        raw=f"{prefix}alerts.raw",
+        dlq=f"{prefix}alerts.dlq",
+        normalized=f"{prefix}alerts.normalized",
+        changes=f"{prefix}alerts.changes",
+        commands=f"{prefix}incidents.commands",
+        events=f"{prefix}incidents.events",
+    )
