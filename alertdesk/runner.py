@@ -24,11 +24,12 @@ TOPIC_READY_TIMEOUT_S = 60.0
 
 
 class Worker(faust.Worker):
-    """faust's worker, telling the operator when the pipeline is ready (after table recovery)."""
+    """faust's worker, telling the operator when the pipeline is ready (after table recovery), without a spinner."""
 
     def __init__(self, *args, ready_message: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._ready_message = ready_message
+        self.spinner = None  # our banner and ready line replace it; its escape codes garble logs
 
     async def on_startup_finished(self) -> None:
         """Print the ready line once faust has recovered its tables and serves HTTP."""

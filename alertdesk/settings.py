@@ -85,12 +85,14 @@ def from_mapping(values: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Read `ALERTDESK_<NAME>` variables; an unknown `ALERTDESK_` variable is an error (typos must not pass)."""
-    ignored = {"ALERTDESK_CONFIG", "ALERTDESK_TEST_POSTGRES_URL"}
+    """Read `ALERTDESK_<NAME>` variables; an unknown `ALERTDESK_` variable is an error (typos must not pass).
+
+    `ALERTDESK_CONFIG` names the file and `ALERTDESK_TEST_*` belong to the test suite; neither is a setting.
+    """
     picked = {
         key[len(ENV_PREFIX):].lower(): value
         for key, value in environ.items()
-        if key.startswith(ENV_PREFIX) and key not in ignored
+        if key.startswith(ENV_PREFIX) and key != "ALERTDESK_CONFIG" and not key.startswith("ALERTDESK_TEST_")
     }
     return from_mapping(picked, "environment (ALERTDESK_*)")
 

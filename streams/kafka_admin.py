@@ -1,9 +1,8 @@
 """I/O: the one module that uses kafka-python — readiness, topic admin, CLI producers, raw reads.
 
-Stream I/O is faust's (aiokafka); this is blocking and short-lived, for the CLI, the embedded
-broker and tests. Every call has a timeout and every retry a capped backoff, so a dead broker
-is a clear error, never a hang. `read_topic` uses no consumer group: on tansu a manual assign
-reads in milliseconds where kafka-python's group join takes ~23 s.
+Stream I/O is faust's (aiokafka); this is blocking and short-lived, for the CLI, the embedded broker
+and tests. Every call has a timeout and every retry a capped backoff: a dead broker is a clear error,
+not a hang. `read_topic` uses no consumer group (tansu makes kafka-python's group join take ~23 s).
 """
 from __future__ import annotations
 
@@ -16,8 +15,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka import errors as kafka_errors
 
-_BACKOFF_FIRST_S = 0.05
-_BACKOFF_CAP_S = 1.0
+_BACKOFF_FIRST_S, _BACKOFF_CAP_S = 0.05, 1.0
 _ALREADY_EXISTS = kafka_errors.TopicAlreadyExistsError.errno
 
 
@@ -45,8 +43,7 @@ def _ms(seconds: float) -> int:
 
 def _retry(what: str, attempt: Callable[[float], None], timeout: float) -> None:
     """Call `attempt(seconds_left)` until it returns, backing off (capped) on retriable Kafka errors."""
-    deadline = time.monotonic() + timeout
-    delay = _BACKOFF_FIRST_S
+    deadline, delay = time.monotonic() + timeout, _BACKOFF_FIRST_S
     while True:
         try:
             return attempt(max(deadline - time.monotonic(), 0.1))
@@ -55,7 +52,7 @@ def _retry(what: str, attempt: Callable[[float], None], timeout: float) -> None:
             if not exc.retriable:
                 raise
             if left <= 0:
-                raise TimeoutError(f"{what}: not done after {timeout:.1f}s; last error: {exc}") from exc
+                raise TimeoutError(f"{what}: not done in {timeout:.1f}s: {exc}") from exc
             time.sleep(min(delay, left))
             delay = min(delay * 2, _BACKOFF_CAP_S)
 
@@ -65,36 +62,20 @@ def _admin(bootstrap: str, timeout: float) -> KafkaAdminClient:
     return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=ms, bootstrap_timeout_ms=ms)
 
 
-def _probe(bootstrap: str, timeout: float) -> None:
-    with _admin(bootstrap, timeout) as admin:
-        admin.list_topics()
-
-
-def is_ready(bootstrap: str, timeout: float = 1.0) -> bool:
-    """Return True when a broker at `bootstrap` answers a Kafka metadata request within `timeout` s."""
-    try:
-        _probe(bootstrap, timeout)
-    except kafka_errors.KafkaError:
-        return False
-    return True
-
-
 def wait_until_ready(bootstrap: str, timeout: float = 30.0) -> None:
-    """Block until the broker at `bootstrap` ("host:port") answers the Kafka protocol.
+    """Block until the broker at `bootstrap` ("host:port") answers a Kafka metadata request.
 
     Raises:
         TimeoutError: it did not answer within `timeout` seconds.
     """
-    _retry(f"broker {bootstrap}", lambda left: _probe(bootstrap, left), timeout)
+    # Constructing the admin client bootstraps: one metadata round trip.
+    _retry(f"broker {bootstrap}", lambda left: _admin(bootstrap, left).close(), timeout)
 
 
 def ensure_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout: float = 30.0) -> None:
-    """Create the missing topics, then verify all exist with their partition counts (idempotent).
+    """Create the missing topics on `bootstrap`, then verify all exist with their partition counts.
 
-    Args:
-        bootstrap: "host:port" of the broker.
-        specs: the topics that must exist.
-        timeout: seconds for the whole operation, retries included.
+    Idempotent; `timeout` (seconds) covers the whole call, retries while the broker warms up included.
 
     Raises:
         TopicSetupError: a topic exists with another partition count, or the broker refused one.
@@ -111,35 +92,31 @@ def _create_and_verify(bootstrap: str, specs: Sequence[TopicSpec], timeout: floa
         for topic in admin.create_topics(wanted, timeout_ms=_ms(timeout), raise_errors=False)["topics"]:
             if topic["error_code"] not in (0, _ALREADY_EXISTS):
                 error = kafka_errors.for_code(topic["error_code"])
-                if error.retriable:
+                if error.retriable:  # e.g. the broker is still electing; try again
                     raise error(topic["error_message"])
-                raise TopicSetupError(f"cannot create {topic['name']!r}: {error.__name__} {topic['error_message']}")
+                reason = topic["error_message"] or error.__name__
+                raise TopicSetupError(f"cannot create topic {topic['name']!r}: {reason}")
         described = {t["name"]: t for t in admin.describe_topics(list(wanted))}
     for spec in specs:
         topic = described.get(spec.name)
         if topic is None or topic["error_code"] != 0 or not topic["partitions"]:
             raise kafka_errors.UnknownTopicOrPartitionError(f"{spec.name} not in metadata yet")
         if len(topic["partitions"]) != spec.partitions:
-            raise TopicSetupError(
-                f"topic {spec.name!r} exists with {len(topic['partitions'])} partitions, wanted "
-                f"{spec.partitions}; partition counts are never changed automatically"
-            )
+            raise TopicSetupError(f"topic {spec.name!r} has {len(topic['partitions'])} partitions, wanted "
+                                  f"{spec.partitions}; partition counts are never changed automatically")
 
 
 class RawProducer:
     """A blocking JSON producer for the CLI: each send waits for the broker's ack (acks=all)."""
 
     def __init__(self, bootstrap: str, *, timeout: float = 10.0, client_id: str = "alertdesk-cli") -> None:
-        """Connect to `bootstrap`; `timeout` bounds the connection and each send.
-
-        Raises:
-            ProduceError: the broker did not answer within `timeout`.
-        """
+        """Connect to `bootstrap`; `timeout` bounds the connection and each send (ProduceError if not)."""
         self._bootstrap, self._timeout, ms = bootstrap, timeout, _ms(timeout)
         try:
             self._producer = KafkaProducer(
-                bootstrap_servers=bootstrap, client_id=client_id, acks="all", linger_ms=2,
-                request_timeout_ms=ms, delivery_timeout_ms=ms + 2, max_block_ms=ms, bootstrap_timeout_ms=ms,
+                bootstrap_servers=bootstrap, client_id=client_id, acks="all",
+                linger_ms=0,  # each send waits for its ack, so nothing could batch: lingering only adds delay
+                request_timeout_ms=ms, delivery_timeout_ms=ms, max_block_ms=ms, bootstrap_timeout_ms=ms,
                 allow_auto_create_topics=False,  # a typo'd topic must fail loudly, not appear
             )
         except kafka_errors.KafkaError as exc:
@@ -149,9 +126,8 @@ class RawProducer:
         """Send one JSON record keyed by `key` (UTF-8) and wait for the broker's ack.
 
         Raises:
-            ProduceError: no ack within the timeout (unknown topic included), or the broker
-                refused the record. After a timeout the record may still land: resend the
-                same key and payload, consumers are idempotent.
+            ProduceError: no ack within the timeout (unknown topic included) or refused. After a
+                timeout the record may still land: resending it is safe, consumers are idempotent.
         """
         payload = json.dumps(value, separators=(",", ":")).encode()
         try:
@@ -167,13 +143,9 @@ class RawProducer:
 
 def read_topic(bootstrap: str, topic: str, *, timeout: float = 10.0,
                max_messages: int | None = None) -> list[dict[str, Any]]:
-    """Read a topic from the beginning up to its end as of the call, without a consumer group.
+    """Read all partitions of `topic` from the start to its end as of the call, without a consumer group.
 
-    Args:
-        bootstrap: "host:port" of the broker.
-        topic: the topic to read (all partitions).
-        timeout: seconds for the whole read.
-        max_messages: stop once this many records are read and return that many (None: all).
+    `timeout` (seconds) bounds the whole read; `max_messages` stops early and returns that many.
 
     Returns:
         One dict per record, ordered by (partition, offset): `key` (str or None), `partition`,
@@ -198,8 +170,7 @@ def read_topic(bootstrap: str, topic: str, *, timeout: float = 10.0,
         records = _read_to_end(consumer, topic, deadline, max_messages)
     finally:
         consumer.close(autocommit=False, timeout_ms=1000)
-    records.sort(key=lambda r: (r["partition"], r["offset"]))
-    return records[:max_messages]
+    return sorted(records, key=lambda r: (r["partition"], r["offset"]))[:max_messages]
 
 
 def _read_to_end(consumer: KafkaConsumer, topic: str, deadline: float, limit: int | None) -> list[dict]:
@@ -215,20 +186,14 @@ def _read_to_end(consumer: KafkaConsumer, topic: str, deadline: float, limit: in
     while behind and (limit is None or len(records) < limit):
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError(
-                f"read {len(records)} records of {topic!r} in time; "
-                f"partitions {sorted(tp.partition for tp in behind)} not read to the end"
-            )
+            raise TimeoutError(f"read {len(records)} records of {topic!r}; partitions "
+                               f"{sorted(tp.partition for tp in behind)} not read to the end in time")
         for tp, batch in consumer.poll(timeout_ms=_ms(min(left, 0.5))).items():
             records.extend(_decode(r) for r in batch if r.offset < ends[tp])
         behind = {tp for tp in behind if consumer.position(tp, timeout_ms=1000) < ends[tp]}
     return records
 
 
-def _decode(record: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(record.value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{record.topic}[{record.partition}]@{record.offset} is not JSON: {exc}") from exc
-    key = None if record.key is None else record.key.decode()
-    return {"key": key, "partition": record.partition, "offset": record.offset, "value": value}
+def _decode(r: Any) -> dict[str, Any]:
+    key = None if r.key is None else r.key.decode()
+    return {"key": key, "partition": r.partition, "offset": r.offset, "value": json.loads(r.value)}

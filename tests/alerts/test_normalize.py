@@ -1,0 +1,67 @@
+"""normalize and validate_body: every envelope gives alerts or a reason, never an exception."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from streams.alerts import normalize as normalize_module
+from streams.alerts.model import Envelope
+from streams.alerts.normalize import Normalized, normalize, validate_body
+from streams.alerts.parsers import PARSERS, parser_for
+from streams.alerts.parsers.alertmanager_v2 import parse_alertmanager_v2
+from streams.alerts.parsers.generic import parse_generic
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+AM_BODY = json.dumps([{"labels": {"alertname": "A"}}, {"labels": {"alertname": "B"}}])
+UNKNOWN = "no parser for source 'zabbix'; known sources are alertmanager-api, generic"
+
+
+def envelope(source: str, body: str) -> Envelope:
+    return Envelope(source=source, received_at=NOW, content_type="application/json", body=body, envelope_id="e1")
+
+
+def test_registry() -> None:
+    assert dict(PARSERS) == {"alertmanager-api": parse_alertmanager_v2, "generic": parse_generic}
+    assert parser_for("generic") is parse_generic
+    assert parser_for("zabbix") is None
+
+
+@pytest.mark.parametrize(
+    ("source", "body", "count", "error", "parser"),
+    [
+        ("alertmanager-api", AM_BODY, 2, None, "alertmanager-api"),
+        ("generic", '{"name": "n", "resource": "r"}', 1, None, "generic"),
+        ("alertmanager-api", "[{}]", 0, "alert #0: 'labels' is required", "alertmanager-api"),
+        ("generic", "not json", 0, "body is not valid JSON: Expecting value: line 1 column 1 (char 0)", "generic"),
+        ("zabbix", AM_BODY, 0, UNKNOWN, "none"),
+    ],
+)
+def test_normalize(source: str, body: str, count: int, error: str | None, parser: str) -> None:
+    result = normalize(envelope(source, body))
+    assert isinstance(result, Normalized)
+    assert (len(result.alerts), result.error, result.parser) == (count, error, parser)
+    assert all(alert.received_at == NOW and alert.source == source for alert in result.alerts)
+
+
+@pytest.mark.parametrize(
+    ("source", "body", "reason"),
+    [
+        ("alertmanager-api", AM_BODY, None),
+        ("alertmanager-api", "{}", "body must be a JSON array of alerts, got object"),
+        ("zabbix", AM_BODY, UNKNOWN),
+    ],
+)
+def test_validate_body(source: str, body: str, reason: str | None) -> None:
+    assert validate_body(source, body, NOW) == reason
+
+
+def test_a_parser_bug_is_dead_lettered_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(body: str, *, received_at: datetime, source: str) -> list:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(normalize_module, "parser_for", lambda source: broken)
+    result = normalize(envelope("generic", "{}"))
+    assert result.error == "parser 'generic' failed: KeyError: 'oops'" and result.alerts == ()
+    assert validate_body("generic", "{}", NOW) is None

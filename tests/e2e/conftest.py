@@ -1,0 +1,42 @@
+"""Fixtures for end-to-end tests: a work folder per test and database URLs for the child pipeline."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from incidents.db import sqlalchemy_url
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for a child pipeline on SQLite in the test's own folder."""
+    return {
+        "ALERTDESK_DATA_DIR": str(tmp_path / "var"),
+        "ALERTDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'alertdesk.db'}",
+        "ALERTDESK_LOG_LEVEL": "warning",
+    }
+
+
+@pytest.fixture
+def postgres_env(tmp_path: Path):
+    """Environment for a child pipeline on PostgreSQL, in a schema of its own that is dropped afterwards."""
+    url = os.environ.get("ALERTDESK_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("set ALERTDESK_TEST_POSTGRES_URL to a PostgreSQL URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    schema = f"e2e_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(sqlalchemy_url(url))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    yield {
+        "ALERTDESK_DATA_DIR": str(tmp_path / "var"),
+        "ALERTDESK_DATABASE_URL": f"{sqlalchemy_url(url)}{separator}options=-csearch_path%3D{schema}",
+        "ALERTDESK_LOG_LEVEL": "warning",
+    }
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
