@@ -72,6 +72,8 @@ def _open_or_attach(session: Session, command: IncidentCommand, now: datetime) -
     if command.alert is None:  # an OPEN without an alert landing on an existing incident adds nothing
         return []
     _upsert_alert(session, incident, command.alert, status=command.alert.status, ends_at=command.alert.ends_at)
+    if command.severity.rank > Severity(incident.severity).rank:  # an incident is as bad as its worst alert
+        incident.severity = str(command.severity)
     detail = f"{command.alert.name} on {command.alert.resource} ({command.alert.severity})"
     return [_record(session, incident, command, EventKind.ALERT_ATTACHED, now, detail)]
 

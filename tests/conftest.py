@@ -1,7 +1,8 @@
 """Shared fixtures: a database URL for each backend (SQLite file, isolated PostgreSQL schema) and a migrated database.
 
-PostgreSQL comes from ALERTDESK_TEST_POSTGRES_URL. Unset: PostgreSQL tests skip. Set but
-unreachable: they fail, so a broken CI database never passes as "skipped".
+PostgreSQL comes from ALERTDESK_TEST_POSTGRES_URL. Unset: PostgreSQL tests skip (and fail in
+CI, see tests/prerequisites.py). Set but unreachable: they fail, so a broken CI database never
+passes as "skipped".
 """
 from __future__ import annotations
 
@@ -18,11 +19,31 @@ from sqlalchemy.orm import sessionmaker
 from alertdesk.db_migrate import upgrade
 from incidents.db import create_db_engine, session_factory, sqlalchemy_url
 
-POSTGRES_ENV = "ALERTDESK_TEST_POSTGRES_URL"
-POSTGRES_SKIP = (
-    f"set {POSTGRES_ENV} to a PostgreSQL URL (e.g. postgresql://postgres@127.0.0.1:5432/test) "
-    "to run PostgreSQL tests"
-)
+from streams.broker import EmbeddedBroker
+from tests.prerequisites import MISSING, NO_SKIP_ENV, POSTGRES_ENV, postgres_url
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With ALERTDESK_TEST_NO_SKIP set (CI), a skip for a missing prerequisite is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get(NO_SKIP_ENV) and report.skipped and MISSING in str(report.longrepr):
+        report.outcome = "failed"
+
+
+@pytest.fixture(scope="session")
+def embedded_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    """One started tansu broker for the whole session; tests must not stop it (use `fresh_broker`)."""
+    with EmbeddedBroker(log_path=tmp_path_factory.mktemp("tansu") / "tansu.log") as broker:
+        yield broker
+
+
+@pytest.fixture
+def fresh_broker(tmp_path) -> Iterator[EmbeddedBroker]:
+    """A broker of the test's own, for tests that stop or restart it."""
+    with EmbeddedBroker(log_path=tmp_path / "tansu.log") as broker:
+        yield broker
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -45,10 +66,7 @@ def migrated_db(db_url: str) -> Iterator[tuple[Engine, sessionmaker]]:
 
 def _postgres_schema() -> Iterator[str]:
     """Create a uniquely named schema, yield a URL whose search_path is that schema, then drop it."""
-    raw = os.environ.get(POSTGRES_ENV)
-    if not raw:
-        pytest.skip(POSTGRES_SKIP)
-    base = sqlalchemy_url(raw)
+    base = sqlalchemy_url(postgres_url())
     schema = f"test_{secrets.token_hex(6)}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:

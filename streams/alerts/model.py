@@ -29,6 +29,14 @@ class Severity(StrEnum):
     WARNING = "warning"
     INFO = "info"
 
+    @property
+    def rank(self) -> int:
+        """Higher is worse: critical 4 … info 0, so `max(..., key=Severity.rank.fget)` picks the worst."""
+        return len(_SEVERITY_ORDER) - 1 - _SEVERITY_ORDER.index(self)
+
+
+_SEVERITY_ORDER = tuple(Severity)
+
 
 class ChangeKind(StrEnum):
     """What dedupe saw happen to a fingerprint; only these travel on to correlation."""

@@ -15,7 +15,6 @@ from streams.alerts.model import Alert, AlertChange, ChangeKind, Severity
 from streams.clock import format_instant
 from streams.correlation.commands import CommandKind, IncidentCommand, deterministic_id
 
-_RANK = {severity: rank for rank, severity in enumerate(reversed(Severity))}
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def correlate(state: GroupState | None, change: AlertChange, *, now: datetime) -
     attached = GroupState(
         incident_key=state.incident_key,
         title=state.title,
-        severity=max(state.severity, alert.severity, key=_RANK.__getitem__),
+        severity=max(state.severity, alert.severity, key=lambda severity: severity.rank),
         open_fingerprints=state.open_fingerprints | {alert.fingerprint},
     )
     return GroupDecision(attached, (_command(CommandKind.ATTACH, attached, change, now),))

@@ -6,7 +6,6 @@ port with a throwaway storage dir and clustering off.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import time
@@ -17,9 +16,8 @@ import pytest
 
 from streams.alerts.fingerprint import label_fingerprint
 from streams.alerts.parsers.alertmanager_v2 import parse_alertmanager_v2
+from tests.prerequisites import program
 
-BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-pytestmark = pytest.mark.skipif(BINARY is None, reason="install Debian package prometheus-alertmanager to run")
 
 CONFIG = "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n"
 
@@ -48,12 +46,13 @@ def _request(url: str, body: bytes | None = None) -> bytes:
 
 @pytest.fixture(scope="module")
 def alertmanager(tmp_path_factory: pytest.TempPathFactory):
+    binary = program("prometheus-alertmanager", "alertmanager", install="the Debian package prometheus-alertmanager")
     workdir = tmp_path_factory.mktemp("alertmanager")
     (workdir / "alertmanager.yml").write_text(CONFIG)
     port = _free_port()
     process = subprocess.Popen(
         [
-            BINARY,
+            binary,
             f"--config.file={workdir / 'alertmanager.yml'}",
             f"--storage.path={workdir / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",

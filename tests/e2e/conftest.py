@@ -1,7 +1,6 @@
 """Fixtures for end-to-end tests: a work folder per test and database URLs for the child pipeline."""
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from incidents.db import sqlalchemy_url
+from tests.prerequisites import postgres_url
 
 
 @pytest.fixture
@@ -24,9 +24,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def postgres_env(tmp_path: Path):
     """Environment for a child pipeline on PostgreSQL, in a schema of its own that is dropped afterwards."""
-    url = os.environ.get("ALERTDESK_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("set ALERTDESK_TEST_POSTGRES_URL to a PostgreSQL URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    url = postgres_url()
     schema = f"e2e_{uuid.uuid4().hex[:10]}"
     admin = create_engine(sqlalchemy_url(url))
     with admin.begin() as conn:

@@ -106,6 +106,14 @@ def test_event_fields_come_from_the_incident_and_the_fixed_now(migrated_db):
     assert opened.detail == "opened by UpsOnBattery on ups-fp1"
 
 
+def test_an_incident_is_as_severe_as_its_worst_alert(migrated_db):
+    _, factory = migrated_db
+    _apply(factory, command(OPEN, "k1", severity=Severity.WARNING), NOW)
+    [raised] = _apply(factory, command(ATTACH, "k1", fingerprint="fp2", severity=Severity.CRITICAL), NOW)
+    [kept] = _apply(factory, command(ATTACH, "k1", fingerprint="fp3", severity=Severity.MINOR), NOW)
+    assert (raised.severity, kept.severity) == (Severity.CRITICAL, Severity.CRITICAL)
+
+
 def test_resolving_twice_returns_the_first_resolution(migrated_db):
     _, factory = migrated_db
     _apply(factory, command(OPEN, "k1"), NOW)

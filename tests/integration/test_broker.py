@@ -70,7 +70,7 @@ def _wait_gone(pid: int, within: float) -> bool:
 def _start_child(tmp_path: Path, mode: str) -> tuple[subprocess.Popen[str], int]:
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, mode, str(tmp_path / "tansu.log")],
-        stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
     )
     line = child.stdout.readline()  # the child's broker start is bounded by its ready_timeout
     assert line.strip().isdigit(), f"child did not report tansu's pid: {line!r}"
@@ -126,10 +126,10 @@ def test_no_orphan_after_ctrl_c(tmp_path: Path, mode: str) -> None:
     child, tansu_pid = _start_child(tmp_path, mode)
     try:
         child.send_signal(signal.SIGINT)
-        out, _ = child.communicate(timeout=10)
+        out, err = child.communicate(timeout=10)
         # Stopped by the context manager or the atexit handler, before the parent exited:
         # not merely by the kernel's parent-death signal afterwards.
-        assert "tansu-stopped" in out
+        assert "tansu-stopped" in out, err
         assert _wait_gone(tansu_pid, within=3.0)
     finally:
         if not _gone(tansu_pid):
