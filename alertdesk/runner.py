@@ -8,6 +8,8 @@ docs/embedded-broker.md), so no broker is ever left behind.
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from contextlib import ExitStack
 
 import faust
@@ -21,15 +23,38 @@ from streams.kafka_admin import TopicSpec, ensure_topics
 from streams.topics import topic_names
 
 TOPIC_READY_TIMEOUT_S = 60.0
+STOP_DEADLINE_S = 15.0
+EXIT_STOP_OVERRAN = 3
+
+
+def _stop_now(deadline_s: float) -> None:
+    """End the process at once: the graceful stop overran its deadline (usually: broker unreachable)."""
+    print(f"alertdesk: graceful stop took longer than {deadline_s:g}s (is the broker reachable?); exiting now", file=sys.stderr, flush=True)
+    os._exit(EXIT_STOP_OVERRAN)
 
 
 class Worker(faust.Worker):
-    """faust's worker, telling the operator when the pipeline is ready (after table recovery), without a spinner."""
+    """faust's worker, saying when the pipeline is ready and never taking longer than a deadline to stop.
 
-    def __init__(self, *args, ready_message: str, **kwargs) -> None:
+    faust's graceful stop commits offsets and leaves the consumer group; with the broker gone
+    that waits on request timeouts for minutes. An operator pressing Ctrl-C wants the process
+    gone, so a watchdog ends it `stop_deadline_s` after the stop began. Nothing is lost by
+    that: uncommitted offsets are re-read and re-applied idempotently on the next start, and
+    the kernel stops the embedded broker with its parent (docs/embedded-broker.md).
+    """
+
+    def __init__(self, *args, ready_message: str, stop_deadline_s: float = STOP_DEADLINE_S, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._ready_message = ready_message
+        self._stop_deadline_s = stop_deadline_s
         self.spinner = None  # our banner and ready line replace it; its escape codes garble logs
+
+    async def on_stop(self) -> None:
+        """Arm the stop watchdog, then let faust stop gracefully."""
+        watchdog = threading.Timer(self._stop_deadline_s, _stop_now, args=(self._stop_deadline_s,))
+        watchdog.daemon = True
+        watchdog.start()
+        await super().on_stop()
 
     async def on_startup_finished(self) -> None:
         """Print the ready line once faust has recovered its tables and serves HTTP."""

@@ -83,6 +83,9 @@ class CpuMeter:
         busy, total, steal = (m1[i] - self.m0[i] for i in range(3))
         out["machine_busy_pct"] = round(100 * busy / total, 1) if total else None
         out["steal_pct"] = round(100 * steal / total, 2) if total else None
+        ours = sum(out[name] for name in list(self.pids) + ["load_generator"])
+        if out["machine_busy_pct"] is not None:  # % of both cores used by processes not measured here
+            out["other_processes_pct_of_2_cores"] = round(out["machine_busy_pct"] - ours / 2, 1)
         out["wall_s"] = round(wall, 2)
         return out
 
@@ -92,10 +95,16 @@ def get(url: str, timeout: float = 5.0) -> str:
         return resp.read().decode()
 
 
+LAST_SCRAPE_S = [0.0]
+
+
 def scrape_metrics(base: str) -> dict[str, float]:
-    """Every sample of GET /metrics as {'name{labels}': value}."""
+    """Every sample of GET /metrics as {'name{labels}': value}; LAST_SCRAPE_S[0] = how long the answer took."""
     samples = {}
-    for line in get(base + "/metrics").splitlines():
+    t0 = time.monotonic()
+    text = get(base + "/metrics", timeout=60)
+    LAST_SCRAPE_S[0] = time.monotonic() - t0
+    for line in text.splitlines():
         if line and not line.startswith("#"):
             key, _, value = line.rpartition(" ")
             try:

@@ -113,6 +113,7 @@ def run_alertdesk(args) -> dict:
         result = asyncio.run(closed_loop(url, batch=args.batch, conns=args.conns, duration=args.duration,
                                          warmup=args.warmup, tag="ad", meter_start=meter.start, meter_stop=meter.stop))
         m1 = common.scrape_metrics(ad.base)
+        result["metrics_scrape_after_run_s"] = round(common.LAST_SCRAPE_S[0], 2)
         received = sum(v for k, v in m1.items() if k.startswith("alertdesk_alerts_received_total"))
         result["server"] = "alertdesk"
         result["start_to_http_s"] = round(ad.start_s, 1)

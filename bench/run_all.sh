@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every benchmark in docs/benchmarks.md, one at a time (each run < 2 min). Results: bench/results/*.json
-set -e
+
 cd "$(dirname "$0")/.."
 PY=${PY:-/work/venv/bin/python}
 REPEATS=${REPEATS:-2}

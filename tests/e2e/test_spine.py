@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from alertdesk.runner import EXIT_STOP_OVERRAN, STOP_DEADLINE_S
 from incidents.db import sqlalchemy_url
 from streams.broker import EmbeddedBroker
 from tests.e2e.harness import Pipeline, prometheus_alert, wait_for
@@ -147,14 +148,16 @@ def test_cli_send_puts_alerts_on_the_running_pipeline(tmp_path: Path, sqlite_env
 def test_ingest_answers_503_while_the_broker_is_down(tmp_path: Path, sqlite_env) -> None:
     with EmbeddedBroker(log_path=tmp_path / "tansu.log") as broker:
         env = {**sqlite_env, "ALERTDESK_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers, "ALERTDESK_INGEST_ACK_TIMEOUT_S": "2"}
-        with Pipeline(tmp_path, env, command="worker") as pipeline:
-            assert pipeline.post("/api/v2/alerts", [prometheus_alert("Before")]).status_code == 200
-            broker.stop()
-            down = pipeline.post("/api/v2/alerts", [prometheus_alert("During")], timeout=30)
-            assert down.status_code == 503, down.text
-            assert down.headers["retry-after"] == "5"
-            assert pipeline.get("/healthz").status_code == 200
-            assert pipeline.metric("alertdesk_ingest_unavailable_total", 'source="alertmanager-api"') == 1
+        pipeline = Pipeline(tmp_path, env, command="worker").start()
+        assert pipeline.post("/api/v2/alerts", [prometheus_alert("Before")]).status_code == 200
+        broker.stop()
+        down = pipeline.post("/api/v2/alerts", [prometheus_alert("During")], timeout=30)
+        assert down.status_code == 503, down.text
+        assert down.headers["retry-after"] == "5"
+        assert pipeline.get("/healthz").status_code == 200
+        assert pipeline.metric("alertdesk_ingest_unavailable_total", 'source="alertmanager-api"') == 1
+        # Ctrl-C still ends the worker although faust cannot leave its group: the stop deadline cuts it short.
+        assert pipeline.stop(signal.SIGINT, timeout=STOP_DEADLINE_S + 15) in (0, EXIT_STOP_OVERRAN)
 
 
 @pytest.mark.postgres
