@@ -86,7 +86,7 @@ def send(
     chosen = _detect_source(body) if source == "auto" else source
     envelope = Envelope(chosen, SystemClock().now(), "application/json", body, uuid.uuid4().hex)
     checked = normalize(envelope)
-    if checked.error:
+    if checked.refused:
         typer.echo(f"not sent: {checked.error}", err=True)
         raise typer.Exit(1)
     runtime = read_runtime(settings.data_dir)

@@ -132,7 +132,7 @@ def run_am(args) -> dict:
         result = asyncio.run(closed_loop(am.base + "/api/v2/alerts", batch=args.batch, conns=args.conns,
                                          duration=args.duration, warmup=args.warmup, tag="am",
                                          meter_start=meter.start, meter_stop=meter.stop))
-        metrics = common.get(am.base + "/metrics")
+        metrics = common.get(am.base + "/metrics", timeout=60)
         result["server"] = "alertmanager"
         result["metrics_alerts_received_total"] = sum(
             float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()

@@ -1,13 +1,14 @@
 """Pure: turn one raw envelope into canonical alerts or a reason, never an exception.
 
 The normalize agent sends `alerts` to `alerts.normalized` and, when `error` is set, the
-envelope with `error` and `parser` to `alerts.dlq`. Receivers call `validate_body` first so a
-body that can never parse is answered 400 instead of being produced.
+envelope with `error` and `parser` to `alerts.dlq`. Receivers normalize too, before producing:
+a body that can never parse (`refused`) is answered 400; a body a parser crashed on is still
+accepted, because senders drop anything answered 4xx for good while a raw body can be
+replayed once the parser is fixed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from streams.alerts.model import Alert, Envelope
 from streams.alerts.parsers import PARSERS, ParseError, parser_for
@@ -22,6 +23,12 @@ class Normalized:
     alerts: tuple[Alert, ...]
     error: str | None
     parser: str
+    parser_crashed: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """True when the input itself is invalid (answer 4xx); False for success or a parser bug."""
+        return self.error is not None and not self.parser_crashed
 
 
 def normalize(envelope: Envelope) -> Normalized:
@@ -39,27 +46,9 @@ def normalize(envelope: Envelope) -> Normalized:
     except ParseError as exc:
         return Normalized((), exc.reason, envelope.source)
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the stream
-        return Normalized((), f"parser {envelope.source!r} failed: {type(exc).__name__}: {exc}", envelope.source)
+        reason = f"parser {envelope.source!r} failed: {type(exc).__name__}: {exc}"
+        return Normalized((), reason, envelope.source, parser_crashed=True)
     return Normalized(tuple(alerts), None, envelope.source)
-
-
-def validate_body(source: str, body: str, received_at: datetime) -> str | None:
-    """Return why `body` can never become alerts from `source`, or None when it is acceptable.
-
-    Only input errors are reported. A parser bug returns None: the body is accepted into
-    `alerts.raw` (and dead-lettered by normalize) rather than answered 4xx, because senders
-    drop anything answered 4xx for good while a raw body can be replayed after the fix.
-    """
-    parse = parser_for(source)
-    if parse is None:
-        return _unknown_source(source)
-    try:
-        parse(body, received_at=received_at, source=source)
-    except ParseError as exc:
-        return exc.reason
-    except Exception:  # noqa: BLE001 - see docstring: keep the body, fix the parser, replay
-        return None
-    return None
 
 
 def _unknown_source(source: str) -> str:

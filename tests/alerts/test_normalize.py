@@ -1,4 +1,4 @@
-"""normalize and validate_body: every envelope gives alerts or a reason, never an exception."""
+"""normalize: every envelope gives alerts or a reason, never an exception."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import pytest
 
 from streams.alerts import normalize as normalize_module
 from streams.alerts.model import Envelope
-from streams.alerts.normalize import Normalized, normalize, validate_body
+from streams.alerts.normalize import Normalized, normalize
 from streams.alerts.parsers import PARSERS, parser_for
 from streams.alerts.parsers.alertmanager_v2 import parse_alertmanager_v2
 from streams.alerts.parsers.generic import parse_generic
@@ -53,8 +53,9 @@ def test_normalize(source: str, body: str, count: int, error: str | None, parser
         ("zabbix", AM_BODY, UNKNOWN),
     ],
 )
-def test_validate_body(source: str, body: str, reason: str | None) -> None:
-    assert validate_body(source, body, NOW) == reason
+def test_input_errors_are_refused(source: str, body: str, reason: str | None) -> None:
+    result = normalize(envelope(source, body))
+    assert (result.error, result.refused) == (reason, reason is not None)
 
 
 def test_a_parser_bug_is_dead_lettered_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,4 +65,4 @@ def test_a_parser_bug_is_dead_lettered_not_refused(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(normalize_module, "parser_for", lambda source: broken)
     result = normalize(envelope("generic", "{}"))
     assert result.error == "parser 'generic' failed: KeyError: 'oops'" and result.alerts == ()
-    assert validate_body("generic", "{}", NOW) is None
+    assert result.parser_crashed and not result.refused

@@ -3,7 +3,7 @@
 Each request becomes one raw envelope, however many alerts it carries. The body is parsed once
 here only to tell the sender now whether it can ever be valid (400 with the reason, never
 retried) — the normalize stage parses it again from `alerts.raw`, so a parser fix plus a replay
-recovers anything a parser bug mishandled.
+recovers anything a parser bug mishandled (a body a parser crashes on is accepted, not refused).
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def ingest_router(sink: RawSink, clock: Clock) -> APIRouter:
             envelope_id=uuid.uuid4().hex,
         )
         checked = normalize(envelope)
-        if checked.error:
+        if checked.refused:
             ALERTS_INVALID.labels(source).inc()
             return JSONResponse({"error": checked.error}, status_code=400)
         try:
