@@ -3,20 +3,30 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import typer
 
 from alertdesk.runtime import read_runtime
 from alertdesk.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from streams.alerts.model import Envelope
+    from streams.kafka_admin import RawProducer
+    from streams.topics import TopicNames
+
 app = typer.Typer(help="alertdesk: Kafka-native alert-to-incident pipeline for 7x24 machine rooms.", no_args_is_help=True)
 incidents_app = typer.Typer(help="Read incidents from the system of record.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(db_app, name="db")
+dlq_app = typer.Typer(help="Dead letters on alerts.dlq: list them, re-send them after a fix.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
 
 ConfigOption = typer.Option(None, "--config", "-c", help="TOML config file (default ./alertdesk.toml if present).")
 
@@ -78,8 +88,6 @@ def send(
     from streams.alerts.model import Envelope
     from streams.alerts.normalize import normalize
     from streams.clock import SystemClock
-    from streams.kafka_admin import RawProducer
-    from streams.topics import topic_names
 
     settings = _settings(config)
     body = sys.stdin.read() if file == "-" else Path(file).read_text("utf-8")
@@ -89,18 +97,213 @@ def send(
     if checked.refused:
         typer.echo(f"not sent: {checked.error}", err=True)
         raise typer.Exit(1)
+    broker = _find_broker(settings, bootstrap)
+    with _producer(broker) as producer:
+        _send_envelope(producer, broker, envelope)
+    typer.echo(f"sent {len(checked.alerts)} alert(s) as {chosen} (envelope {envelope.envelope_id})")
+
+
+@dataclass(frozen=True)
+class _Broker:
+    """Where the pipeline's Kafka is: bootstrap servers and the topic names under its prefix."""
+
+    servers: str
+    topics: TopicNames
+
+
+def _find_broker(settings: Settings, bootstrap: Optional[str]) -> _Broker:
+    """The broker of --bootstrap, the configuration, or the running `up` (runtime file); exit 2 if none."""
+    from streams.topics import topic_names
+
     runtime = read_runtime(settings.data_dir)
     servers = bootstrap or ",".join(settings.kafka_bootstrap_servers or (runtime.bootstrap_servers if runtime else ()))
     if not servers:
         typer.echo("no broker: start `alertdesk up` first, or pass --bootstrap / set kafka_bootstrap_servers", err=True)
         raise typer.Exit(2)
     prefix = runtime.topic_prefix if runtime and not settings.kafka_bootstrap_servers else settings.topic_prefix
-    producer = RawProducer(servers)
+    return _Broker(servers, topic_names(prefix))
+
+
+@contextmanager
+def _producer(broker: _Broker) -> Iterator[RawProducer]:
+    """A producer to `broker`, closed afterwards; a broker that does not answer or ack ends the command (exit 1)."""
+    from streams.kafka_admin import ProduceError, RawProducer
+
     try:
-        producer.send_json(topic_names(prefix).raw, chosen, envelope.to_dict())
+        producer = RawProducer(broker.servers)
+    except ProduceError as exc:
+        typer.echo(f"not sent: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    try:
+        yield producer
+    except ProduceError as exc:
+        typer.echo(f"stopped: {exc}", err=True)
+        raise typer.Exit(1) from exc
     finally:
         producer.close()
-    typer.echo(f"sent {len(checked.alerts)} alert(s) as {chosen} (envelope {envelope.envelope_id})")
+
+
+def _send_envelope(producer: RawProducer, broker: _Broker, envelope: Envelope) -> None:
+    """Put one envelope on alerts.raw keyed by its source, as the HTTP receivers do."""
+    producer.send_json(broker.topics.raw, envelope.source, envelope.to_dict())
+
+
+@app.command()
+def replay(
+    file: Path = typer.Argument(..., help="Scenario: JSONL of timed alerts (docs/scenarios.md)."),
+    speed: float = typer.Option(1.0, min=0.0, help="Time factor: 2 plays twice as fast, 0 sends everything at once."),
+    bootstrap: Optional[str] = typer.Option(None, help="Kafka bootstrap servers (default: configured, or the running `up`)."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Check a whole scenario, then put each line's body on alerts.raw at its time, as `send` would."""
+    from streams.alerts.scenario import ScenarioError, check_bodies, parse_scenario, schedule
+    from streams.clock import SystemClock
+
+    settings, clock = _settings(config), SystemClock()
+    try:
+        lines = parse_scenario(file.read_text("utf-8"))
+        counts = dict(zip((entry.line for entry in lines), check_bodies(lines, now=clock.now())))
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"cannot read {file}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except ScenarioError as exc:
+        typer.echo(f"{file}: {exc}; nothing sent", err=True)
+        raise typer.Exit(1) from exc
+    broker = _find_broker(settings, bootstrap)
+    with _producer(broker) as producer:
+        try:
+            plan = schedule(lines, now=clock.now(), speed=speed)
+        except ValueError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
+        sent = _play(plan, counts, producer, broker, clock)
+    elapsed = (clock.now() - plan[0].due_at).total_seconds() if plan else 0.0
+    typer.echo(f"replayed {sent} line(s), {sum(counts.values())} alert(s) from {file} in {elapsed:.2f}s")
+
+
+def _play(plan, counts: dict[int, int], producer: RawProducer, broker: _Broker, clock) -> int:
+    """Send each due line at its time (the sleeping happens here, not in the schedule); return lines sent."""
+    from streams.alerts.model import Envelope
+    from streams.alerts.scenario import CONTENT_TYPE
+
+    start, sent = clock.now(), 0
+    try:
+        for due in plan:
+            time.sleep(max((due.due_at - clock.now()).total_seconds(), 0.0))
+            envelope = Envelope(due.source, clock.now(), CONTENT_TYPE, due.body, uuid.uuid4().hex)
+            _send_envelope(producer, broker, envelope)
+            sent += 1
+            offset = (envelope.received_at - start).total_seconds()
+            typer.echo(f"[{offset:8.2f}s] line {due.line}: sent {counts[due.line]} alert(s) as {due.source}")
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: {sent} of {len(plan)} line(s) sent", err=True)
+        raise typer.Exit(130) from None
+    return sent
+
+
+DLQ_READ_TIMEOUT_S = 30.0
+
+
+def _read_dlq(broker: _Broker) -> list[dict]:
+    """Every record on alerts.dlq from the start, without a consumer group; exit 1 if it cannot be read."""
+    from streams.kafka_admin import read_topic
+
+    try:
+        return read_topic(broker.servers, broker.topics.dlq, timeout=DLQ_READ_TIMEOUT_S)
+    except (LookupError, TimeoutError, ValueError) as exc:
+        typer.echo(f"cannot read {broker.topics.dlq}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+def _position(record: dict) -> str:
+    return f"{record['partition']}:{record['offset']}"
+
+
+def _dead_letter(record: dict) -> dict:
+    return record["value"] if isinstance(record["value"], dict) else {}
+
+
+@dlq_app.command("list")
+def dlq_list(
+    limit: int = typer.Option(50, min=1, help="Show at most this many, oldest first per partition."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full records as JSON."),
+    bootstrap: Optional[str] = typer.Option(None, help="Kafka bootstrap servers (default: configured, or the running `up`)."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """List dead letters: position (PARTITION:OFFSET), stage, source and reason."""
+    from streams.dead_letter import record_source
+
+    records = _read_dlq(_find_broker(_settings(config), bootstrap))
+    shown = records[:limit]
+    if as_json:
+        items = [{"position": _position(r), **r} for r in shown]
+        typer.echo(json.dumps({"items": items, "total": len(records)}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{'POSITION':<10} {'STAGE':<16} {'SOURCE':<18} REASON")
+    for record in shown:
+        letter = _dead_letter(record)
+        reason = " ".join(str(letter.get("reason", "")).split())
+        reason = reason if len(reason) <= 100 else reason[:99] + "…"
+        typer.echo(f"{_position(record):<10} {str(letter.get('stage', '-')):<16} {record_source(letter):<18} {reason}")
+    typer.echo(f"{len(shown)} of {len(records)} dead letter(s)")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    offsets: list[str] = typer.Option([], "--offset", help="PARTITION:OFFSET as `dlq list` shows (OFFSET alone if only one partition has it); repeatable."),
+    all_records: bool = typer.Option(False, "--all", help="Every dead letter (each distinct event is sent once)."),
+    stage: Optional[str] = typer.Option(None, help="Only dead letters of this stage: normalize, dedupe, correlate, incident-writer, pager."),
+    bootstrap: Optional[str] = typer.Option(None, help="Kafka bootstrap servers (default: configured, or the running `up`)."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Re-send dead-lettered events, unchanged (same ids), to the topic their stage consumes — e.g. after a parser fix."""
+    from streams.dead_letter import NotReplayable, redelivery
+    from streams.topics import STAGE_INPUTS
+
+    if bool(offsets) == all_records:
+        typer.echo("say which dead letters: --offset PARTITION:OFFSET (repeatable) or --all", err=True)
+        raise typer.Exit(2)
+    if stage is not None and stage not in STAGE_INPUTS:
+        typer.echo(f"unknown stage {stage!r}; stages are {', '.join(STAGE_INPUTS)}", err=True)
+        raise typer.Exit(2)
+    broker = _find_broker(_settings(config), bootstrap)
+    records = _read_dlq(broker)
+    chosen = records if all_records else _pick(records, offsets)
+    chosen = [r for r in chosen if stage is None or _dead_letter(r).get("stage") == stage]
+    sent, skipped, seen = 0, 0, set()
+    with _producer(broker) as producer:
+        for record in chosen:
+            try:
+                target = redelivery(_dead_letter(record), broker.topics)
+            except NotReplayable as exc:
+                typer.echo(f"skipped {_position(record)}: {exc}", err=True)
+                skipped += 1
+                continue
+            identity = (target.topic, json.dumps(target.value, sort_keys=True))
+            if identity in seen:  # a replay that failed again: the same event, already re-sent above
+                continue
+            seen.add(identity)
+            producer.send_json(target.topic, target.key, target.value)
+            sent += 1
+            typer.echo(f"re-sent {_position(record)} ({_dead_letter(record)['stage']}) to {target.topic}, key {target.key}")
+    typer.echo(f"re-sent {sent} dead letter(s)" + (f", skipped {skipped}" if skipped else ""))
+    if skipped:
+        raise typer.Exit(1)
+
+
+def _pick(records: list[dict], wanted: list[str]) -> list[dict]:
+    """The records at `wanted` positions (P:O, or O when only one partition has it); exit 1 naming any not found."""
+    picked = []
+    for position in wanted:
+        partition, _, offset = position.rpartition(":")
+        matches = [r for r in records if str(r["offset"]) == offset and partition in ("", str(r["partition"]))]
+        if len(matches) != 1:
+            found = ", ".join(_position(r) for r in matches)
+            problem = f"is ambiguous ({found}); give PARTITION:OFFSET" if matches else "is not on the dead-letter topic"
+            typer.echo(f"--offset {position} {problem}; nothing sent", err=True)
+            raise typer.Exit(1)
+        picked.extend(matches)
+    return picked
 
 
 @incidents_app.command("list")

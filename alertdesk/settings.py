@@ -36,6 +36,10 @@ class Settings:
     session_timeout_s: float = 10.0
     ingest_ack_timeout_s: float = 5.0
     ingest_max_in_flight: int = 512
+    ingest_max_body_bytes: int = 8 * 1024 * 1024
+    # "source=bearer:TOKEN", "source=basic:USER:PASSWORD", "*=…" (streams/alerts/receivers/auth.py); empty = open.
+    # Secrets: kept out of repr so a logged Settings never shows them.
+    ingest_auth: tuple[str, ...] = dataclasses.field(default=(), repr=False)
     page_routes: tuple[str, ...] = ("on-call:console",)
     page_send_timeout_s: float = 10.0
     log_level: str = "warning"

@@ -6,15 +6,23 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import sessionmaker
 
 from incidents.api import incident_router
-from streams.alerts.receivers.http import ingest_router
+from streams.alerts.receivers.auth import NO_AUTH, IngestAuth
+from streams.alerts.receivers.http import MAX_BODY_BYTES, ingest_router
 from streams.alerts.receivers.sink import RawSink
 from streams.clock import Clock
 
 
-def build_http_app(*, sink: RawSink, sessions: sessionmaker, clock: Clock) -> FastAPI:
+def build_http_app(
+    *,
+    sink: RawSink,
+    sessions: sessionmaker,
+    clock: Clock,
+    ingest_auth: IngestAuth = NO_AUTH,
+    ingest_max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
     """Assemble the worker's HTTP app from the routers each package owns."""
     api = FastAPI(title="alertdesk", version="0.1.0", openapi_url="/api/openapi.json", docs_url="/api/docs")
-    api.include_router(ingest_router(sink, clock))
+    api.include_router(ingest_router(sink, clock, auth=ingest_auth, max_body_bytes=ingest_max_body_bytes))
     api.include_router(incident_router(sessions))
 
     @api.get("/metrics", include_in_schema=False)

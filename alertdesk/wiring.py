@@ -19,6 +19,8 @@ from notify.planner import Route
 from streams.agents.correlate import register_correlate
 from streams.agents.dedupe import register_dedupe
 from streams.agents.normalize import register_normalize
+from streams.alerts.receivers.auth import parse_ingest_auth
+from streams.alerts.receivers.http import INGEST_SOURCES
 from streams.alerts.receivers.sink import RawSink
 from streams.app import StreamConfig, StreamTopics, create_app
 from streams.clock import Clock, SystemClock
@@ -84,6 +86,12 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     register_pager(app, topics, pager)
 
     sink = RawSink(topics.raw, ack_timeout_s=settings.ingest_ack_timeout_s, max_in_flight=settings.ingest_max_in_flight)
-    api = build_http_app(sink=sink, sessions=sessions, clock=clock)
+    api = build_http_app(
+        sink=sink,
+        sessions=sessions,
+        clock=clock,
+        ingest_auth=parse_ingest_auth(settings.ingest_auth, sources=INGEST_SOURCES),
+        ingest_max_body_bytes=settings.ingest_max_body_bytes,
+    )
     serve_asgi(app, api, host=settings.http_host, port=settings.http_port, access_log=False)
     return Pipeline(app=app, topics=topics, engine=engine)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,7 +147,7 @@ def _by_key(session: Session, incident_key: str) -> Incident | None:
 def _upsert_alert(
     session: Session, incident: Incident, alert: Alert, *, status: AlertStatus, ends_at: datetime | None
 ) -> None:
-    """Insert or update the incident's row for this fingerprint, then recount the incident's alerts."""
+    """Insert or update the incident's row for this fingerprint; a new row adds one to the incident's count."""
     row = session.scalars(
         select(IncidentAlert).where(
             IncidentAlert.incident_id == incident.id, IncidentAlert.fingerprint == alert.fingerprint
@@ -165,14 +165,11 @@ def _upsert_alert(
             starts_at=alert.starts_at,
         )
         session.add(row)
+        incident.alert_count += 1
     row.status = str(status)
     row.severity = str(alert.severity)
     row.ends_at = ends_at
     row.last_received_at = alert.received_at
-    session.flush()
-    incident.alert_count = session.scalar(
-        select(func.count()).select_from(IncidentAlert).where(IncidentAlert.incident_id == incident.id)
-    )
 
 
 def _record(
@@ -189,7 +186,6 @@ def _record(
         detail=detail,
     )
     session.add(row)
-    session.flush()
     return _event(row)
 
 

@@ -12,6 +12,11 @@ ALERTS_INVALID = Counter(
 INGEST_UNAVAILABLE = Counter(
     "alertdesk_ingest_unavailable_total", "Requests answered 503 because the broker did not acknowledge in time.", ["source"]
 )
+INGEST_UNAUTHORIZED = Counter(
+    "alertdesk_ingest_unauthorized_total",
+    "Requests answered 401 because their credentials were missing or wrong, by reason.",
+    ["source", "reason"],
+)
 ALERTS_DEDUPED = Counter(
     "alertdesk_alerts_deduped_total", "Alerts that repeated a known state and went no further than dedupe."
 )

@@ -6,6 +6,8 @@ workers can share a stage; the embedded default uses a few, production sizes the
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -34,3 +36,30 @@ def topic_names(prefix: str) -> TopicNames:
         commands=f"{prefix}incidents.commands",
         events=f"{prefix}incidents.events",
     )
+
+
+@dataclass(frozen=True)
+class StageInput:
+    """What a stage consumes: the `TopicNames` field of its input topic and the event field that is the record key."""
+
+    topic: str
+    key_field: str
+
+
+# Stage names are those agents pass to `run_guarded` (and so those on `alerts.dlq` records).
+STAGE_INPUTS: Mapping[str, StageInput] = MappingProxyType({
+    "normalize": StageInput("raw", "source"),
+    "dedupe": StageInput("normalized", "fingerprint"),
+    "correlate": StageInput("changes", "scope"),
+    "incident-writer": StageInput("commands", "incident_key"),
+    "pager": StageInput("events", "incident_id"),
+})
+
+
+def stage_input_topic(names: TopicNames, stage: str) -> str:
+    """Return the full name of the topic `stage` consumes.
+
+    Raises:
+        KeyError: `stage` is not a stage of the pipeline.
+    """
+    return getattr(names, STAGE_INPUTS[stage].topic)

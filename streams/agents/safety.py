@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Mapping
+import time
+from typing import Any, Awaitable, Callable, Mapping, Sequence, TypeVar
 
 from faust.types import TopicT
 
@@ -20,6 +21,21 @@ from streams.metrics import DEAD_LETTERS, STAGE_SECONDS
 from streams.retry import NO_RETRY, RetryPolicy
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def call_with_retries(call: Callable[[], Awaitable[T]], *, stage: str, retry: RetryPolicy) -> T:
+    """Await `call()`, retrying the policy's transient errors with its backoff; the last error is raised."""
+    attempt = 1
+    while True:
+        try:
+            return await call()
+        except retry.transient as exc:
+            if attempt >= retry.attempts:
+                raise
+            log.warning("%s: transient error (attempt %d/%d), retrying: %s", stage, attempt, retry.attempts, exc)
+            await asyncio.sleep(retry.delay(attempt))
+            attempt += 1
 
 
 async def run_guarded(
@@ -31,25 +47,45 @@ async def run_guarded(
     retry: RetryPolicy = NO_RETRY,
 ) -> bool:
     """Run `handler(value)`; retry transient errors, dead-letter the rest. Returns True on success."""
-    attempt = 1
-    while True:
-        try:
-            with STAGE_SECONDS.labels(stage).time():
-                await handler(value)
-            return True
-        except asyncio.CancelledError:
-            raise
-        except retry.transient as exc:
-            if attempt >= retry.attempts:
-                error: BaseException = exc
-                break
-            log.warning("%s: transient error (attempt %d/%d), retrying: %s", stage, attempt, retry.attempts, exc)
-            await asyncio.sleep(retry.delay(attempt))
-            attempt += 1
-        except Exception as exc:  # one bad event must not stop the stage
-            error = exc
-            break
-    log.error("%s: event sent to the dead-letter topic: %s", stage, error)
-    DEAD_LETTERS.labels(stage).inc()
-    await dlq.send(key=stage.encode(), value=failed_event_record(stage=stage, value=value, error=error))
-    return False
+    try:
+        with STAGE_SECONDS.labels(stage).time():
+            await call_with_retries(lambda: handler(value), stage=stage, retry=retry)
+        return True
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # one bad event must not stop the stage
+        log.error("%s: event sent to the dead-letter topic: %s", stage, error)
+        DEAD_LETTERS.labels(stage).inc()
+        await dlq.send(key=stage.encode(), value=failed_event_record(stage=stage, value=value, error=error))
+        return False
+
+
+async def run_batch_guarded(
+    *,
+    stage: str,
+    values: Sequence[Mapping[str, Any]],
+    batch_handler: Callable[[Sequence[Mapping[str, Any]]], Awaitable[None]],
+    handler: Callable[[Mapping[str, Any]], Awaitable[None]],
+    dlq: TopicT,
+    retry: RetryPolicy = NO_RETRY,
+) -> None:
+    """Run `batch_handler(values)` (one transaction for many events); if it fails, run each event guarded.
+
+    The batch path is the fast one; the fallback isolates the event that failed, so only that
+    one is dead-lettered. `batch_handler` must be all-or-nothing (one transaction), which is
+    what makes re-running the events one by one safe. The stage histogram records each event's
+    share of the batch time.
+    """
+    started = time.perf_counter()
+    try:
+        await call_with_retries(lambda: batch_handler(values), stage=stage, retry=retry)
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        log.warning("%s: batch of %d failed (%s); processing its events one by one", stage, len(values), error)
+        for value in values:
+            await run_guarded(stage=stage, value=value, handler=handler, dlq=dlq, retry=retry)
+        return
+    share = (time.perf_counter() - started) / max(len(values), 1)
+    for _ in values:
+        STAGE_SECONDS.labels(stage).observe(share)

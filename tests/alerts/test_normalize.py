@@ -11,11 +11,14 @@ from streams.alerts.model import Envelope
 from streams.alerts.normalize import Normalized, normalize
 from streams.alerts.parsers import PARSERS, parser_for
 from streams.alerts.parsers.alertmanager_v2 import parse_alertmanager_v2
+from streams.alerts.parsers.alertmanager_webhook import parse_alertmanager_webhook
 from streams.alerts.parsers.generic import parse_generic
+from streams.alerts.parsers.grafana import parse_grafana
+from streams.alerts.parsers.zabbix import parse_zabbix
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 AM_BODY = json.dumps([{"labels": {"alertname": "A"}}, {"labels": {"alertname": "B"}}])
-UNKNOWN = "no parser for source 'zabbix'; known sources are alertmanager-api, generic"
+UNKNOWN = "no parser for source 'nagios'; known sources are alertmanager, alertmanager-api, generic, grafana, zabbix"
 
 
 def envelope(source: str, body: str) -> Envelope:
@@ -23,9 +26,15 @@ def envelope(source: str, body: str) -> Envelope:
 
 
 def test_registry() -> None:
-    assert dict(PARSERS) == {"alertmanager-api": parse_alertmanager_v2, "generic": parse_generic}
+    assert dict(PARSERS) == {
+        "alertmanager-api": parse_alertmanager_v2,
+        "alertmanager": parse_alertmanager_webhook,
+        "generic": parse_generic,
+        "grafana": parse_grafana,
+        "zabbix": parse_zabbix,
+    }
     assert parser_for("generic") is parse_generic
-    assert parser_for("zabbix") is None
+    assert parser_for("nagios") is None
 
 
 @pytest.mark.parametrize(
@@ -35,7 +44,7 @@ def test_registry() -> None:
         ("generic", '{"name": "n", "resource": "r"}', 1, None, "generic"),
         ("alertmanager-api", "[{}]", 0, "alert #0: 'labels' is required", "alertmanager-api"),
         ("generic", "not json", 0, "body is not valid JSON: Expecting value: line 1 column 1 (char 0)", "generic"),
-        ("zabbix", AM_BODY, 0, UNKNOWN, "none"),
+        ("nagios", AM_BODY, 0, UNKNOWN, "none"),
     ],
 )
 def test_normalize(source: str, body: str, count: int, error: str | None, parser: str) -> None:
@@ -50,7 +59,7 @@ def test_normalize(source: str, body: str, count: int, error: str | None, parser
     [
         ("alertmanager-api", AM_BODY, None),
         ("alertmanager-api", "{}", "body must be a JSON array of alerts, got object"),
-        ("zabbix", AM_BODY, UNKNOWN),
+        ("nagios", AM_BODY, UNKNOWN),
     ],
 )
 def test_input_errors_are_refused(source: str, body: str, reason: str | None) -> None:

@@ -11,8 +11,11 @@ from typing import Mapping, Protocol
 
 from streams.alerts.model import Alert
 from streams.alerts.parsers.alertmanager_v2 import parse_alertmanager_v2
+from streams.alerts.parsers.alertmanager_webhook import parse_alertmanager_webhook
 from streams.alerts.parsers.errors import ParseError
 from streams.alerts.parsers.generic import parse_generic
+from streams.alerts.parsers.grafana import parse_grafana
+from streams.alerts.parsers.zabbix import parse_zabbix
 
 
 class Parser(Protocol):
@@ -36,7 +39,10 @@ class Parser(Protocol):
 PARSERS: Mapping[str, Parser] = MappingProxyType(
     {
         "alertmanager-api": parse_alertmanager_v2,
+        "alertmanager": parse_alertmanager_webhook,
         "generic": parse_generic,
+        "grafana": parse_grafana,
+        "zabbix": parse_zabbix,
     }
 )
 

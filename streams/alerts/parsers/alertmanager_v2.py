@@ -23,22 +23,21 @@ from datetime import datetime
 from typing import Any
 
 from streams.alerts.fingerprint import label_fingerprint
-from streams.alerts.model import Alert, AlertStatus, Severity
+from streams.alerts.model import Alert, AlertStatus
 from streams.alerts.parsers.errors import ParseError
 from streams.alerts.parsers.fields import (
-    SEVERITY_WORDS,
     alert_items,
     check_order,
     instant,
     load_json,
     location_of,
     require_object,
+    resource_of,
+    severity_of,
     string_map,
     text,
     wire_precision,
 )
-
-_RESOURCE_LABELS = ("instance", "resource", "device", "host")
 
 
 def parse_alertmanager_v2(body: str, *, received_at: datetime, source: str) -> list[Alert]:
@@ -82,9 +81,9 @@ def _alert(item: Any, where: str, received_at: datetime, source: str) -> Alert:
         fingerprint=label_fingerprint(labels),
         source=source,
         status=AlertStatus.RESOLVED if resolved else AlertStatus.FIRING,
-        severity=_severity(labels.get("severity")),
+        severity=severity_of(labels.get("severity")),
         name=name,
-        resource=next((labels[key] for key in _RESOURCE_LABELS if key in labels), name),
+        resource=resource_of(labels, name),
         location=location_of(labels),
         labels=labels,
         annotations=annotations,
@@ -95,8 +94,3 @@ def _alert(item: Any, where: str, received_at: datetime, source: str) -> Alert:
         generator_url=generator_url,
     )
 
-
-def _severity(label: str | None) -> Severity:
-    if label is None:
-        return Severity.WARNING
-    return SEVERITY_WORDS.get(label.strip().lower(), Severity.WARNING)

@@ -21,6 +21,9 @@ MAX_VALUE_CHARS = 16384
 
 LOCATION_KEYS = ("site", "room", "row", "rack")
 
+# Labels that name "which thing" in Prometheus-style label sets, most specific first.
+RESOURCE_LABELS = ("instance", "resource", "device", "host")
+
 # What sources write in a `severity` label, folded onto our five levels. Keys are lowercase.
 SEVERITY_WORDS: Mapping[str, Severity] = {
     **dict.fromkeys(("critical", "page", "emergency", "disaster"), Severity.CRITICAL),
@@ -163,3 +166,15 @@ def check_order(starts_at: datetime, ends_at: datetime | None, where: str, start
 def location_of(labels: Mapping[str, str]) -> dict[str, str]:
     """Return the site/room/row/rack labels that are present, in that order."""
     return {key: labels[key] for key in LOCATION_KEYS if key in labels}
+
+
+def severity_of(label: str | None) -> Severity:
+    """Fold a source's `severity` label onto our scale (case-insensitive); missing or unknown is warning."""
+    if label is None:
+        return Severity.WARNING
+    return SEVERITY_WORDS.get(label.strip().lower(), Severity.WARNING)
+
+
+def resource_of(labels: Mapping[str, str], default: str) -> str:
+    """Return the first of `RESOURCE_LABELS` present in `labels`, else `default`."""
+    return next((labels[key] for key in RESOURCE_LABELS if key in labels), default)

@@ -1,25 +1,50 @@
-"""I/O: the HTTP ingest routes: Alertmanager API v2 (`POST /api/v2/alerts`) and generic JSON (`POST /ingest/generic`).
+"""I/O: the HTTP ingest routes, one per source (`INGEST_ROUTES`): Alertmanager API v2 and webhook, Grafana, Zabbix, generic JSON.
 
 Each request becomes one raw envelope, however many alerts it carries. The body is parsed once
 here only to tell the sender now whether it can ever be valid (400 with the reason, never
 retried) — the normalize stage parses it again from `alerts.raw`, so a parser fix plus a replay
 recovers anything a parser bug mishandled (a body a parser crashes on is accepted, not refused).
+
+Before the body is read, the sender's credentials are checked (401 with `WWW-Authenticate`, see
+`auth.py`) and a declared `Content-Length` over the limit is refused (413); the limit holds again
+while reading, for senders that stream without a length.
 """
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from streams.alerts.model import Envelope
 from streams.alerts.normalize import normalize
+from streams.alerts.receivers.auth import NO_AUTH, IngestAuth
 from streams.alerts.receivers.sink import RawSink, SinkUnavailable
 from streams.clock import Clock
-from streams.metrics import ALERTS_INVALID, ALERTS_RECEIVED, INGEST_UNAVAILABLE
+from streams.metrics import ALERTS_INVALID, ALERTS_RECEIVED, INGEST_UNAUTHORIZED, INGEST_UNAVAILABLE
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 RETRY_AFTER_S = "5"
+
+
+@dataclass(frozen=True)
+class IngestRoute:
+    """One ingest endpoint: where it listens, the source (parser and metric label) it feeds, its OpenAPI summary."""
+
+    path: str
+    source: str
+    summary: str
+
+
+INGEST_ROUTES = (
+    IngestRoute("/api/v2/alerts", "alertmanager-api", "Alertmanager API v2: what Prometheus sends to an Alertmanager"),
+    IngestRoute("/ingest/alertmanager", "alertmanager", "Alertmanager webhook notification (payload version 4)"),
+    IngestRoute("/ingest/grafana", "grafana", "Grafana alerting webhook contact point"),
+    IngestRoute("/ingest/zabbix", "zabbix", "Zabbix event from the alertdesk media type (see docs/sources.md)"),
+    IngestRoute("/ingest/generic", "generic", "Generic JSON alerts (see docs/generic-json.md)"),
+)
+INGEST_SOURCES = tuple(route.source for route in INGEST_ROUTES)
 
 
 class BodyTooLarge(Exception):
@@ -42,13 +67,39 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-def ingest_router(sink: RawSink, clock: Clock) -> APIRouter:
-    """Return the router with every HTTP ingest endpoint, producing through `sink`."""
+def _declared_length(request: Request) -> int | None:
+    try:
+        return int(request.headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def ingest_router(
+    sink: RawSink, clock: Clock, *, auth: IngestAuth = NO_AUTH, max_body_bytes: int = MAX_BODY_BYTES
+) -> APIRouter:
+    """Return the router with every HTTP ingest endpoint, producing through `sink`.
+
+    `auth` says which credentials each source needs (none by default); `max_body_bytes` bounds a body.
+    """
     router = APIRouter(tags=["ingest"])
 
     async def ingest(request: Request, source: str) -> JSONResponse:
+        outcome = auth.check(source, request.headers.get("authorization"))
+        if not outcome.allowed:
+            INGEST_UNAUTHORIZED.labels(source, outcome.value).inc()
+            return JSONResponse(
+                {"error": f"authentication required for source {source!r}: {outcome.value.replace('_', ' ')}"},
+                status_code=401,
+                headers={"WWW-Authenticate": auth.challenge(source)},
+            )
+        declared = _declared_length(request)
+        if declared is not None and declared > max_body_bytes:
+            ALERTS_INVALID.labels(source).inc()
+            return JSONResponse(
+                {"error": f"body is larger than {max_body_bytes} bytes; send fewer alerts per request"}, status_code=413
+            )
         try:
-            raw = await read_body(request)
+            raw = await read_body(request, max_body_bytes)
             body = raw.decode("utf-8")
         except BodyTooLarge as exc:
             ALERTS_INVALID.labels(source).inc()
@@ -75,12 +126,18 @@ def ingest_router(sink: RawSink, clock: Clock) -> APIRouter:
         ALERTS_RECEIVED.labels(source).inc(len(checked.alerts))
         return JSONResponse({"accepted": len(checked.alerts), "envelope_id": envelope.envelope_id})
 
-    @router.post("/api/v2/alerts", summary="Alertmanager API v2: what Prometheus sends to an Alertmanager")
-    async def post_alertmanager_v2(request: Request) -> JSONResponse:
-        return await ingest(request, "alertmanager-api")
+    def endpoint(source: str):
+        async def post(request: Request) -> JSONResponse:
+            return await ingest(request, source)
 
-    @router.post("/ingest/generic", summary="Generic JSON alerts (see docs/generic-json.md)")
-    async def post_generic(request: Request) -> JSONResponse:
-        return await ingest(request, "generic")
+        return post
 
+    for route in INGEST_ROUTES:
+        # Every source shows on /metrics from the start, at 0, so a dashboard can tell "quiet" from "absent".
+        for counter in (ALERTS_RECEIVED, ALERTS_INVALID, INGEST_UNAVAILABLE):
+            counter.labels(route.source)
+        router.add_api_route(
+            route.path, endpoint(route.source), methods=["POST"], summary=route.summary,
+            name=f"ingest_{route.source.replace('-', '_')}", response_class=JSONResponse,
+        )
     return router
