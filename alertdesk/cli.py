@@ -8,7 +8,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 import typer
 
@@ -17,6 +17,8 @@ from alertdesk.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from streams.alerts.model import Envelope
+    from streams.alerts.scenario import Due
+    from streams.clock import Clock
     from streams.kafka_admin import RawProducer
     from streams.topics import TopicNames
 
@@ -181,7 +183,7 @@ def replay(
     typer.echo(f"replayed {sent} line(s), {sum(counts.values())} alert(s) from {file} in {elapsed:.2f}s")
 
 
-def _play(plan, counts: dict[int, int], producer: RawProducer, broker: _Broker, clock) -> int:
+def _play(plan: Sequence[Due], counts: dict[int, int], producer: RawProducer, broker: _Broker, clock: Clock) -> int:
     """Send each due line at its time (the sleeping happens here, not in the schedule); return lines sent."""
     from streams.alerts.model import Envelope
     from streams.alerts.scenario import CONTENT_TYPE

@@ -130,6 +130,8 @@ OK = firing()
         ("", "body is not valid JSON: Expecting value: line 1 column 1 (char 0)"),
         ("\x00\xff garbage", "body is not valid JSON: Expecting value: line 1 column 1 (char 0)"),
         ("[" * 100000, "body is not valid JSON: nested too deeply"),
+        ('{"version": "4", "alerts": [{"status": "firing", "labels": {"alertname": "\\ud800"}}]}',
+         "body is not valid JSON: it has an unpaired UTF-16 surrogate escape (\\udXXX)"),
         ([OK], "body must be a JSON object (an Alertmanager webhook payload), got array"),
         ({"alerts": [OK]}, "body: 'version' is required; expected an Alertmanager webhook payload, version '4'"),
         (notification(OK, version="3"), "body: 'version' is '3'; only Alertmanager webhook payload version '4' is understood"),

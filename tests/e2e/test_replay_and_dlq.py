@@ -43,7 +43,8 @@ def test_replay_refuses_a_scenario_with_a_bad_body_and_sends_nothing(tmp_path: P
     scenario.write_text(EXAMPLE.read_text("utf-8") + '{"at": 40, "source": "generic", "body": {"name": "X"}}\n', "utf-8")
     refused = cli(sqlite_env, "replay", str(scenario), cwd=tmp_path)  # no pipeline needed: checked before connecting
     assert refused.returncode == 1
-    assert "line 23: generic refuses the body: alert #0: 'resource' is required; nothing sent" in refused.stderr
+    last = len(scenario.read_text("utf-8").splitlines())
+    assert f"line {last}: generic refuses the body: alert #0: 'resource' is required; nothing sent" in refused.stderr
 
 
 def test_dlq_lists_an_unparseable_envelope_and_replay_sends_it_back_unchanged(tmp_path: Path, sqlite_env) -> None:

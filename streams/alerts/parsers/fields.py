@@ -7,6 +7,7 @@ body, a label set or a string larger than the limits below is refused with the l
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -42,17 +43,42 @@ def _reject_constant(name: str) -> Any:
 
 
 def load_json(body: str) -> Any:
-    """Decode `body`, refusing NaN/Infinity (which Go senders never produce) and absurd nesting.
+    """Decode `body`, refusing NaN/Infinity (which Go senders never produce), absurd nesting and lone surrogates.
 
     Raises:
         ParseError: "body is not valid JSON: <decoder message>".
     """
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        data = json.loads(body, parse_constant=_reject_constant)
     except ValueError as exc:
         raise ParseError(f"body is not valid JSON: {exc}") from None
     except RecursionError:
         raise ParseError("body is not valid JSON: nested too deeply") from None
+    # Python decodes an unpaired "\ud800" escape into a string that cannot be encoded as UTF-8,
+    # so it would crash the fingerprint and the topic encoder far downstream. Only bodies with
+    # such an escape (or such a character, from a Python caller) pay for the walk.
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(data):
+        raise ParseError("body is not valid JSON: it has an unpaired UTF-16 surrogate escape (\\udXXX)")
+    return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def json_type(value: Any) -> str:
