@@ -27,7 +27,8 @@ from streams.app import StreamTopics
 from streams.clock import Clock
 from streams.correlation.commands import IncidentCommand
 
-
+#: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
+STAGE = "incident-writer"
 WRITER_BATCH = 200
 WRITER_BATCH_WINDOW_S = 0.005
 
@@ -56,11 +57,11 @@ def register_writer(app: faust.App, topics: StreamTopics, sessions: sessionmaker
     async def write_one(value: Mapping[str, Any]) -> None:
         await write([value])
 
-    @app.agent(topics.commands, name="incident-writer")
+    @app.agent(topics.commands, name=STAGE)
     async def incident_writer(stream: faust.StreamT) -> None:
         async for values in stream.take(WRITER_BATCH, within=WRITER_BATCH_WINDOW_S):
             await run_batch_guarded(
-                stage="incident-writer",
+                stage=STAGE,
                 values=values,
                 batch_handler=write,
                 handler=write_one,

@@ -14,6 +14,9 @@ from streams.app import StreamTopics
 from streams.clock import Clock
 from streams.correlation.grouping import GroupState, correlate, group_key
 
+#: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
+STAGE = "correlate"
+
 
 def register_correlate(app: faust.App, topics: StreamTopics, clock: Clock) -> None:
     """Add the correlate agent and its group table to `app`."""
@@ -31,7 +34,7 @@ def register_correlate(app: faust.App, topics: StreamTopics, clock: Clock) -> No
         for command in decision.commands:
             await topics.commands.send(key=command.incident_key.encode(), value=command.to_dict())
 
-    @app.agent(topics.changes, name="correlate")
+    @app.agent(topics.changes, name=STAGE)
     async def correlate_agent(stream: faust.StreamT) -> None:
         async for value in stream:
-            await run_guarded(stage="correlate", value=value, handler=handle, dlq=topics.dlq)
+            await run_guarded(stage=STAGE, value=value, handler=handle, dlq=topics.dlq)

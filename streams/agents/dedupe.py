@@ -15,6 +15,9 @@ from streams.app import StreamTopics
 from streams.clock import Clock
 from streams.metrics import ALERT_CHANGES, ALERTS_DEDUPED
 
+#: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
+STAGE = "dedupe"
+
 
 def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock) -> None:
     """Add the dedupe agent and its state table to `app`."""
@@ -31,7 +34,7 @@ def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock) -> None:
         ALERT_CHANGES.labels(str(decision.change.kind)).inc()
         await topics.changes.send(key=decision.change.scope.encode(), value=decision.change.to_dict())
 
-    @app.agent(topics.normalized, name="dedupe")
+    @app.agent(topics.normalized, name=STAGE)
     async def dedupe_agent(stream: faust.StreamT) -> None:
         async for value in stream:
-            await run_guarded(stage="dedupe", value=value, handler=handle, dlq=topics.dlq)
+            await run_guarded(stage=STAGE, value=value, handler=handle, dlq=topics.dlq)

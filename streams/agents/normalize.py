@@ -12,6 +12,9 @@ from streams.app import StreamTopics
 from streams.dead_letter import invalid_input_record
 from streams.metrics import DEAD_LETTERS
 
+#: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
+STAGE = "normalize"
+
 
 def register_normalize(app: faust.App, topics: StreamTopics) -> None:
     """Add the normalize agent to `app`."""
@@ -27,7 +30,7 @@ def register_normalize(app: faust.App, topics: StreamTopics) -> None:
         for alert in result.alerts:
             await topics.normalized.send(key=alert.fingerprint.encode(), value=alert.to_dict())
 
-    @app.agent(topics.raw, name="normalize")
+    @app.agent(topics.raw, name=STAGE)
     async def normalize_agent(stream: faust.StreamT) -> None:
         async for value in stream:
-            await run_guarded(stage="normalize", value=value, handler=handle, dlq=topics.dlq)
+            await run_guarded(stage=STAGE, value=value, handler=handle, dlq=topics.dlq)
