@@ -120,4 +120,18 @@ def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | 
         raise SettingsError(f"config file {path} does not exist")
     values.update(from_environment(environ))
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return dataclasses.replace(Settings(), **values)
+    settings = dataclasses.replace(Settings(), **values)
+    _check_ingest_auth(settings)
+    return settings
+
+
+def _check_ingest_auth(settings: Settings) -> None:
+    """Refuse bad `ingest_auth` entries now, as a configuration error, rather than once the broker is up."""
+    # Imported here: the receivers pull in FastAPI, which commands that only read settings need not load.
+    from streams.alerts.receivers.auth import parse_ingest_auth
+    from streams.alerts.receivers.http import INGEST_SOURCES
+
+    try:
+        parse_ingest_auth(settings.ingest_auth, sources=INGEST_SOURCES)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None

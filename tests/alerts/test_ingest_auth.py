@@ -86,3 +86,12 @@ def test_bad_entries_are_named_without_their_secret(entry: str, message: str) ->
 
 def test_credential_repr_hides_the_secret() -> None:
     assert "zbx-token" not in repr(AUTH)
+
+
+def test_settings_refuse_a_bad_entry_at_load_time() -> None:
+    from alertdesk.settings import SettingsError, load_settings
+
+    settings = load_settings(None, environ={"ALERTDESK_INGEST_AUTH": "zabbix=bearer:t1,*=basic:u:p:w"})
+    assert settings.ingest_auth == ("zabbix=bearer:t1", "*=basic:u:p:w") and "t1" not in repr(settings)
+    with pytest.raises(SettingsError, match="ingest_auth entry 1 \\(for 'zabix'\\): unknown source"):
+        load_settings(None, environ={"ALERTDESK_INGEST_AUTH": "zabix=bearer:t1"})
