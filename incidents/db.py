@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 

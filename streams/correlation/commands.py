@@ -12,7 +12,9 @@ from typing import Any, Mapping
 
 from streams.alerts.model import Alert, Severity
 from streams.clock import format_instant, parse_instant
-from streams.ids import deterministic_id  # re-exported: moved down so streams/alerts can use it
+from streams.ids import (
+    deterministic_id,  # re-exported: moved down so streams/alerts can use it
+)
 
 
 class CommandKind(StrEnum):

@@ -16,7 +16,6 @@ from streams.clock import format_instant
 from streams.correlation.commands import CommandKind, IncidentCommand, deterministic_id
 
 
-
 @dataclass(frozen=True)
 class GroupState:
     """An open group: its incident, stable title, highest severity seen, and alerts still firing."""

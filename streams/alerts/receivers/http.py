@@ -22,7 +22,12 @@ from streams.alerts.normalize import normalize
 from streams.alerts.receivers.auth import NO_AUTH, IngestAuth
 from streams.alerts.receivers.sink import RawSink, SinkUnavailable
 from streams.clock import Clock
-from streams.metrics import ALERTS_INVALID, ALERTS_RECEIVED, INGEST_UNAUTHORIZED, INGEST_UNAVAILABLE
+from streams.metrics import (
+    ALERTS_INVALID,
+    ALERTS_RECEIVED,
+    INGEST_UNAUTHORIZED,
+    INGEST_UNAVAILABLE,
+)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 RETRY_AFTER_S = "5"

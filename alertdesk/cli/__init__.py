@@ -1,0 +1,65 @@
+"""I/O: the `alertdesk` command line — thin commands over the runner, the database and the broker."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from alertdesk.cli import alerts
+from alertdesk.cli.common import ConfigOption, settings_or_exit
+from alertdesk.cli.dlq import dlq_app
+from alertdesk.cli.incidents import incidents_app
+
+app = typer.Typer(help="alertdesk: Kafka-native alert-to-incident pipeline for 7x24 machine rooms.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(db_app, name="db")
+app.add_typer(dlq_app, name="dlq")
+
+
+@app.command()
+def up(
+    host: Optional[str] = typer.Option(None, help="Address the API and UI listen on (default 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, help="Port the API and UI listen on (default 8080)."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run the whole pipeline on the embedded default: embedded broker (unless one is configured), SQLite, API, console pager."""
+    from alertdesk.runner import run_pipeline
+
+    run_pipeline(settings_or_exit(config, http_host=host, http_port=port))
+
+
+@app.command()
+def worker(
+    host: Optional[str] = typer.Option(None, help="Address the API listens on."),
+    port: Optional[int] = typer.Option(None, help="Port the API listens on."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run one worker against the configured Kafka cluster (kafka_bootstrap_servers) and database."""
+    from alertdesk.runner import run_pipeline
+
+    settings = settings_or_exit(config, http_host=host, http_port=port)
+    if settings.embedded_broker:
+        typer.echo("worker needs kafka_bootstrap_servers (or ALERTDESK_KAFKA_BOOTSTRAP_SERVERS); use `alertdesk up` for the embedded default", err=True)
+        raise typer.Exit(2)
+    run_pipeline(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: Optional[Path] = ConfigOption) -> None:
+    """Create or migrate the database schema to the latest version."""
+    from alertdesk.db_migrate import upgrade
+
+    settings = settings_or_exit(config)
+    upgrade(settings.database_url)
+    typer.echo(f"database at {settings.database_url} is up to date")
+
+
+app.command()(alerts.send)
+app.command()(alerts.replay)
+
+
+def main() -> None:
+    """Entry point of the `alertdesk` console script."""
+    app()
