@@ -24,18 +24,14 @@ from typing import Any
 
 from streams.alerts.fingerprint import label_fingerprint
 from streams.alerts.model import Alert, AlertStatus
-from streams.alerts.parsers.errors import ParseError
 from streams.alerts.parsers.fields import (
     alert_items,
-    check_order,
-    instant,
+    labelled_alert,
     load_json,
     location_of,
     require_object,
     resource_of,
     severity_of,
-    string_map,
-    text,
     wire_precision,
 )
 
@@ -62,20 +58,8 @@ def parse_alertmanager_v2(body: str, *, received_at: datetime, source: str) -> l
 
 
 def _alert(item: Any, where: str, received_at: datetime, source: str) -> Alert:
-    item = require_object(item, where)
-    if "labels" not in item:
-        raise ParseError(f"{where}: 'labels' is required")
-    labels = {key: value for key, value in string_map(item["labels"], where, "labels").items() if value}
-    name = labels.get("alertname")
-    if not name:
-        raise ParseError(f"{where}: 'labels.alertname' is required")
-    annotations = string_map(item.get("annotations"), where, "annotations")
-    starts_at = instant(item.get("startsAt"), where, "startsAt") or received_at
-    ends_at = instant(item.get("endsAt"), where, "endsAt")
-    check_order(starts_at, ends_at, where, "startsAt", "endsAt")
-    generator_url = item.get("generatorURL")
-    if generator_url is not None:
-        generator_url = text(generator_url, where, "generatorURL") or None
+    fields = labelled_alert(require_object(item, where), where, received_at)
+    labels, name, annotations, ends_at = fields.labels, fields.name, fields.annotations, fields.ends_at
     resolved = ends_at is not None and ends_at <= received_at
     return Alert(
         fingerprint=label_fingerprint(labels),
@@ -87,10 +71,10 @@ def _alert(item: Any, where: str, received_at: datetime, source: str) -> Alert:
         location=location_of(labels),
         labels=labels,
         annotations=annotations,
-        starts_at=starts_at,
+        starts_at=fields.starts_at,
         received_at=received_at,
         ends_at=ends_at,
         value=annotations.get("value"),
-        generator_url=generator_url,
+        generator_url=fields.generator_url,
     )
 

@@ -31,15 +31,13 @@ from streams.alerts.fingerprint import label_fingerprint
 from streams.alerts.model import Alert, AlertStatus
 from streams.alerts.parsers.errors import ParseError
 from streams.alerts.parsers.fields import (
-    check_order,
-    instant,
     json_type,
+    labelled_alert,
     load_json,
     location_of,
     require_object,
     resource_of,
     severity_of,
-    string_map,
     text,
     wire_precision,
 )
@@ -138,21 +136,9 @@ def _alert_list(data: dict[str, Any]) -> list[Any]:
 def _alert(item: Any, where: str, received_at: datetime, source: str, extras: Extras) -> Alert:
     item = require_object(item, where)
     status = _status(item, where)
-    if "labels" not in item:
-        raise ParseError(f"{where}: 'labels' is required")
-    labels = {key: value for key, value in string_map(item["labels"], where, "labels").items() if value}
-    name = labels.get("alertname")
-    if not name:
-        raise ParseError(f"{where}: 'labels.alertname' is required")
-    annotations = string_map(item.get("annotations"), where, "annotations")
-    starts_at = instant(item.get("startsAt"), where, "startsAt") or received_at
-    ends_at = instant(item.get("endsAt"), where, "endsAt")
-    if status is AlertStatus.RESOLVED and ends_at is None:
-        ends_at = received_at
-    check_order(starts_at, ends_at, where, "startsAt", "endsAt")
-    generator_url = item.get("generatorURL")
-    if generator_url is not None:
-        generator_url = text(generator_url, where, "generatorURL") or None
+    ends_at_default = received_at if status is AlertStatus.RESOLVED else None
+    fields = labelled_alert(item, where, received_at, ends_at_default=ends_at_default)
+    labels, name, annotations = fields.labels, fields.name, fields.annotations
     value, more = extras(item, where, annotations)
     return Alert(
         fingerprint=_fingerprint(item.get("fingerprint"), labels, where),
@@ -164,11 +150,11 @@ def _alert(item: Any, where: str, received_at: datetime, source: str, extras: Ex
         location=location_of(labels),
         labels=labels,
         annotations={**more, **annotations},
-        starts_at=starts_at,
+        starts_at=fields.starts_at,
         received_at=received_at,
-        ends_at=ends_at,
+        ends_at=fields.ends_at,
         value=value,
-        generator_url=generator_url,
+        generator_url=fields.generator_url,
     )
 
 

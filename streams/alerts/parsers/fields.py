@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -204,3 +205,42 @@ def severity_of(label: str | None) -> Severity:
 def resource_of(labels: Mapping[str, str], default: str) -> str:
     """Return the first of `RESOURCE_LABELS` present in `labels`, else `default`."""
     return next((labels[key] for key in RESOURCE_LABELS if key in labels), default)
+
+
+@dataclass(frozen=True)
+class LabelledAlert:
+    """What every Prometheus-family alert carries (API v2 and the webhooks alike), checked."""
+
+    labels: dict[str, str]
+    name: str
+    annotations: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime | None
+    generator_url: str | None
+
+
+def labelled_alert(
+    item: Mapping[str, Any], where: str, received_at: datetime, *, ends_at_default: datetime | None = None
+) -> LabelledAlert:
+    """Check the labels, alertname, annotations, times and generator URL of one alert object.
+
+    Empty-valued labels are dropped, as Alertmanager does before fingerprinting. A missing
+    `startsAt` means `received_at`; a missing `endsAt` means `ends_at_default`.
+
+    Raises:
+        ParseError: naming the field of `where` that is missing or wrong.
+    """
+    if "labels" not in item:
+        raise ParseError(f"{where}: 'labels' is required")
+    labels = {key: value for key, value in string_map(item["labels"], where, "labels").items() if value}
+    name = labels.get("alertname")
+    if not name:
+        raise ParseError(f"{where}: 'labels.alertname' is required")
+    annotations = string_map(item.get("annotations"), where, "annotations")
+    starts_at = instant(item.get("startsAt"), where, "startsAt") or received_at
+    ends_at = instant(item.get("endsAt"), where, "endsAt") or ends_at_default
+    check_order(starts_at, ends_at, where, "startsAt", "endsAt")
+    generator_url = item.get("generatorURL")
+    if generator_url is not None:
+        generator_url = text(generator_url, where, "generatorURL") or None
+    return LabelledAlert(labels, name, annotations, starts_at, ends_at, generator_url)
