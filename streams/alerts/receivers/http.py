@@ -60,14 +60,19 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """Read the request body, refusing to buffer more than `limit` bytes.
 
     Raises:
-        BodyTooLarge: once more than `limit` bytes arrived.
+        BodyTooLarge: at once when the declared `Content-Length` exceeds `limit`, else once more
+            than `limit` bytes arrived (senders that stream without a length).
     """
+    too_large = BodyTooLarge(f"body is larger than {limit} bytes; send fewer alerts per request")
+    declared = _declared_length(request)
+    if declared is not None and declared > limit:
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise BodyTooLarge(f"body is larger than {limit} bytes; send fewer alerts per request")
+            raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -96,12 +101,6 @@ def ingest_router(
                 {"error": f"authentication required for source {source!r}: {outcome.value.replace('_', ' ')}"},
                 status_code=401,
                 headers={"WWW-Authenticate": auth.challenge(source)},
-            )
-        declared = _declared_length(request)
-        if declared is not None and declared > max_body_bytes:
-            ALERTS_INVALID.labels(source).inc()
-            return JSONResponse(
-                {"error": f"body is larger than {max_body_bytes} bytes; send fewer alerts per request"}, status_code=413
             )
         try:
             raw = await read_body(request, max_body_bytes)
