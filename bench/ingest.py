@@ -18,7 +18,6 @@ import time
 from datetime import datetime, timezone
 
 import aiohttp
-
 import common
 
 NAMES = [f"BenchIngest{i:02d}" for i in range(16)]

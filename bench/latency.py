@@ -26,7 +26,6 @@ import time
 from datetime import datetime, timezone
 
 import aiohttp
-
 import common
 
 

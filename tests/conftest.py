@@ -18,7 +18,6 @@ from sqlalchemy.orm import sessionmaker
 
 from alertdesk.db_migrate import upgrade
 from incidents.db import create_db_engine, session_factory, sqlalchemy_url
-
 from streams.broker import EmbeddedBroker
 from tests.prerequisites import MISSING, NO_SKIP_ENV, POSTGRES_ENV, postgres_url
 

@@ -8,6 +8,7 @@ import faust
 from streams.agents.safety import run_guarded
 from streams.alerts.model import Envelope
 from streams.alerts.normalize import normalize
+from streams.alerts.parsers import PARSERS, Parser
 from streams.app import StreamTopics
 from streams.dead_letter import invalid_input_record
 from streams.metrics import DEAD_LETTERS
@@ -16,12 +17,12 @@ from streams.metrics import DEAD_LETTERS
 STAGE = "normalize"
 
 
-def register_normalize(app: faust.App, topics: StreamTopics) -> None:
-    """Add the normalize agent to `app`."""
+def register_normalize(app: faust.App, topics: StreamTopics, parsers: Mapping[str, Parser] = PARSERS) -> None:
+    """Add the normalize agent to `app`, parsing with `parsers` (the built-in registry by default)."""
 
     async def handle(value: Mapping[str, Any]) -> None:
         envelope = Envelope.from_dict(value)
-        result = normalize(envelope)
+        result = normalize(envelope, parsers)
         if result.error:
             DEAD_LETTERS.labels("normalize").inc()
             record = invalid_input_record(envelope=envelope, reason=result.error, parser=result.parser)

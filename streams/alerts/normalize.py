@@ -9,9 +9,10 @@ replayed once the parser is fixed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from streams.alerts.model import Alert, Envelope
-from streams.alerts.parsers import PARSERS, ParseError, parser_for
+from streams.alerts.parsers import PARSERS, ParseError, Parser
 
 NO_PARSER = "none"
 
@@ -31,16 +32,19 @@ class Normalized:
         return self.error is not None and not self.parser_crashed
 
 
-def normalize(envelope: Envelope) -> Normalized:
-    """Parse `envelope` with the parser registered for its source; never raises.
+def normalize(envelope: Envelope, parsers: Mapping[str, Parser] = PARSERS) -> Normalized:
+    """Parse `envelope` with the parser `parsers` holds for its source; never raises.
+
+    `parsers` is the built-in registry unless the worker configured one (the SNMP parser, for
+    one, takes its trap mappings from a file named in the settings).
 
     An unknown source, a `ParseError`, and also an unexpected exception in a parser (a bug)
     all come back as `error`, so the envelope lands in the dead-letter topic with its reason
     and can be replayed once the parser is fixed.
     """
-    parse = parser_for(envelope.source)
+    parse = parsers.get(envelope.source)
     if parse is None:
-        return Normalized((), _unknown_source(envelope.source), NO_PARSER)
+        return Normalized((), _unknown_source(envelope.source, parsers), NO_PARSER)
     try:
         alerts = parse(envelope.body, received_at=envelope.received_at, source=envelope.source)
     except ParseError as exc:
@@ -51,5 +55,5 @@ def normalize(envelope: Envelope) -> Normalized:
     return Normalized(tuple(alerts), None, envelope.source)
 
 
-def _unknown_source(source: str) -> str:
-    return f"no parser for source {source!r}; known sources are {', '.join(sorted(PARSERS))}"
+def _unknown_source(source: str, parsers: Mapping[str, Parser]) -> str:
+    return f"no parser for source {source!r}; known sources are {', '.join(sorted(parsers))}"

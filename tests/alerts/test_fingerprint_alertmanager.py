@@ -18,7 +18,6 @@ from streams.alerts.fingerprint import label_fingerprint
 from streams.alerts.parsers.alertmanager_v2 import parse_alertmanager_v2
 from tests.prerequisites import program
 
-
 CONFIG = "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n"
 
 LABEL_SETS = [

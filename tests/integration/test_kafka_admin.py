@@ -9,7 +9,13 @@ from kafka import KafkaAdminClient
 
 from streams.broker import EmbeddedBroker
 from streams.kafka_admin import (
-    ProduceError, RawProducer, TopicSetupError, TopicSpec, ensure_topics, read_topic, wait_until_ready,
+    ProduceError,
+    RawProducer,
+    TopicSetupError,
+    TopicSpec,
+    ensure_topics,
+    read_topic,
+    wait_until_ready,
 )
 
 pytestmark = pytest.mark.broker

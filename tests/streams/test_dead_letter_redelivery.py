@@ -6,7 +6,14 @@ from datetime import datetime, timezone
 import pytest
 
 from streams.alerts.model import Envelope
-from streams.dead_letter import NotReplayable, Redelivery, failed_event_record, invalid_input_record, record_source, redelivery
+from streams.dead_letter import (
+    NotReplayable,
+    Redelivery,
+    failed_event_record,
+    invalid_input_record,
+    record_source,
+    redelivery,
+)
 from streams.topics import STAGE_INPUTS, stage_input_topic, topic_names
 
 NAMES = topic_names("t.")

@@ -47,9 +47,4 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
 )
 
 
-def parser_for(source: str) -> Parser | None:
-    """Return the parser registered for `source`, or None when there is none."""
-    return PARSERS.get(source)
-
-
-__all__ = ["PARSERS", "ParseError", "Parser", "parser_for"]
+__all__ = ["PARSERS", "ParseError", "Parser"]
