@@ -22,7 +22,7 @@ def upgrade(url: str) -> None:
     Raises:
         sqlalchemy.exc.OperationalError: if the database cannot be reached.
     """
-    command.upgrade(_config(url), "head")
+    command.upgrade(_config(url), "heads")
 
 
 def current(url: str) -> str | None:
