@@ -22,7 +22,7 @@ def upgrade(url: str) -> None:
     Raises:
         sqlalchemy.exc.OperationalError: if the database cannot be reached.
     """
-    command.upgrade(_config(url), "heads")
+    command.upgrade(_config(url), "head")
 
 
 def current(url: str) -> str | None:

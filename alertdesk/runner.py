@@ -18,7 +18,10 @@ from alertdesk.db_migrate import upgrade
 from alertdesk.runtime import Runtime, write_runtime
 from alertdesk.settings import Settings
 from alertdesk.wiring import build_pipeline
+from incidents.topology.startup import load_configured_topology
 from streams.broker import EmbeddedBroker
+from streams.clock import SystemClock
+from streams.correlation.topology_files import TopologyError
 from streams.kafka_admin import TopicSpec, ensure_topics
 from streams.topics import topic_names
 
@@ -94,6 +97,10 @@ def run_pipeline(settings: Settings) -> None:
         ]
         ensure_topics(",".join(bootstrap), specs, timeout=TOPIC_READY_TIMEOUT_S)
         upgrade(settings.database_url)
+        try:
+            load_configured_topology(settings.topology_files, database_url=settings.database_url, now=SystemClock().now())
+        except TopologyError as exc:
+            raise SystemExit(f"topology_files do not validate: {exc}") from None
         pipeline = build_pipeline(settings, bootstrap)
         runtime = Runtime(
             pid=os.getpid(),

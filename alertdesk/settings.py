@@ -37,11 +37,41 @@ class Settings:
     ingest_ack_timeout_s: float = 5.0
     ingest_max_in_flight: int = 512
     ingest_max_body_bytes: int = 8 * 1024 * 1024
+    # "NAME=INTERVAL;KEY=VALUE…", e.g. "prometheus-dc1=2m;site=dc1" (incidents/heartbeats/schedule.py).
+    heartbeats: tuple[str, ...] = ()
+    heartbeat_check_interval_s: float = 5.0
     # "source=bearer:TOKEN", "source=basic:USER:PASSWORD", "*=…" (streams/alerts/receivers/auth.py); empty = open.
     # Secrets: kept out of repr so a logged Settings never shows them.
     ingest_auth: tuple[str, ...] = dataclasses.field(default=(), repr=False)
     page_routes: tuple[str, ...] = ("on-call:console",)
     page_send_timeout_s: float = 10.0
+    # SNMP traps (docs/snmp.md): "HOST:PORT" to listen on, empty = off; v1/v2c communities; v3 users as
+    # "user=NAME engine=HEX auth=PROTO:KEY priv=PROTO:KEY" (streams/alerts/receivers/snmp_config.py). Secrets.
+    snmp_listen: str = ""
+    snmp_communities: tuple[str, ...] = dataclasses.field(default=(), repr=False)
+    snmp_v3_users: tuple[str, ...] = dataclasses.field(default=(), repr=False)
+    # Vendor trap mapping files (YAML), loaded after the built-in UPS-MIB mapping.
+    snmp_mapping_files: tuple[str, ...] = ()
+    # Flap detection (streams/alerts/flapping.py): flapping starts at more than `flap_threshold` flips
+    # in `flap_window_s`, ends at most `unflap_threshold` flips in the window and none for `flap_quiet_s`.
+    flap_window_s: float = 600.0
+    flap_threshold: int = 4
+    unflap_threshold: int = 1
+    flap_quiet_s: float = 300.0
+    # Topology files (YAML/CSV, docs/topology.md) validated and loaded into the database at startup.
+    topology_files: tuple[str, ...] = ()
+    # Correlation (docs/correlation.md): windows in seconds, label grouping for alerts with no topology.
+    correlation_window_s: float = 300.0
+    correlation_hold_down_s: float = 5.0
+    correlation_quiet_period_s: float = 0.0
+    correlation_reopen_window_s: float = 600.0
+    correlation_group_by: tuple[str, ...] = ("alertname", "site")
+    correlation_group_wait_s: float = 0.0
+    # How often the correlate stage looks for a new topology revision in the database.
+    correlation_topology_refresh_s: float = 10.0
+    # "impact:urgency=P1" entries over the ITIL default matrix; alert names that make an incident major.
+    priority_matrix: tuple[str, ...] = ()
+    major_alertnames: tuple[str, ...] = ("UPSOnBattery", "UPSLowBattery", "UtilityPowerLost")
     log_level: str = "warning"
 
     @property
@@ -122,16 +152,51 @@ def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | 
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = dataclasses.replace(Settings(), **values)
     _check_ingest_auth(settings)
+    _check_heartbeats(settings)
+    _check_snmp(settings)
     return settings
+
+
+def ingest_auth_sources() -> tuple[str, ...]:
+    """Every source an `ingest_auth` entry may name: the HTTP receivers' and the heartbeat pings'."""
+    # Imported here: the receivers pull in FastAPI, which commands that only read settings need not load.
+    from streams.alerts.parsers.heartbeat import SOURCE as HEARTBEAT_SOURCE
+    from streams.alerts.receivers.http import INGEST_SOURCES
+
+    return (*INGEST_SOURCES, HEARTBEAT_SOURCE)
 
 
 def _check_ingest_auth(settings: Settings) -> None:
     """Refuse bad `ingest_auth` entries now, as a configuration error, rather than once the broker is up."""
-    # Imported here: the receivers pull in FastAPI, which commands that only read settings need not load.
     from streams.alerts.receivers.auth import parse_ingest_auth
-    from streams.alerts.receivers.http import INGEST_SOURCES
 
     try:
-        parse_ingest_auth(settings.ingest_auth, sources=INGEST_SOURCES)
+        parse_ingest_auth(settings.ingest_auth, sources=ingest_auth_sources())
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _check_heartbeats(settings: Settings) -> None:
+    """Refuse bad `heartbeats` entries and a check interval that is not positive, naming the entry."""
+    from incidents.heartbeats.schedule import parse_heartbeats
+
+    if settings.heartbeat_check_interval_s <= 0:
+        raise SettingsError(f"heartbeat_check_interval_s = {settings.heartbeat_check_interval_s} must be above 0")
+    try:
+        parse_heartbeats(settings.heartbeats)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _check_snmp(settings: Settings) -> None:
+    """Refuse a bad `snmp_listen`, `snmp_v3_users` entry or trap mapping file now, naming the entry or the file."""
+    from streams.alerts.receivers.snmp_config import receiver_config
+
+    try:
+        receiver_config(settings.snmp_listen, settings.snmp_communities, settings.snmp_v3_users)
+        if settings.snmp_mapping_files:
+            from streams.alerts.parsers.snmp import snmp_parser
+
+            snmp_parser(settings.snmp_mapping_files)
     except ValueError as exc:
         raise SettingsError(str(exc)) from None

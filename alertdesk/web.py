@@ -5,7 +5,12 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import sessionmaker
 
-from incidents.api import incident_router
+from incidents.api import incident_router, suppressed_alert_router
+from incidents.heartbeats.api import heartbeat_router
+from incidents.heartbeats.monitor import HeartbeatMonitor
+from incidents.silences.api import silence_router
+from incidents.topology.api import topology_router
+from notify.api import page_router
 from streams.alerts.receivers.auth import NO_AUTH, IngestAuth
 from streams.alerts.receivers.http import MAX_BODY_BYTES, ingest_router
 from streams.alerts.receivers.sink import RawSink
@@ -17,6 +22,7 @@ def build_http_app(
     sink: RawSink,
     sessions: sessionmaker,
     clock: Clock,
+    heartbeats: HeartbeatMonitor,
     ingest_auth: IngestAuth = NO_AUTH,
     ingest_max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
@@ -24,6 +30,11 @@ def build_http_app(
     api = FastAPI(title="alertdesk", version="0.1.0", openapi_url="/api/openapi.json", docs_url="/api/docs")
     api.include_router(ingest_router(sink, clock, auth=ingest_auth, max_body_bytes=ingest_max_body_bytes))
     api.include_router(incident_router(sessions))
+    api.include_router(heartbeat_router(heartbeats, auth=ingest_auth))
+    api.include_router(silence_router(sessions, clock))
+    api.include_router(topology_router(sessions))
+    api.include_router(suppressed_alert_router(sessions))
+    api.include_router(page_router(sessions))
 
     @api.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -3,25 +3,34 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Mapping
 
 import faust
 from faust.contrib.asgi import serve_asgi
 from sqlalchemy import Engine
 
-from alertdesk.settings import Settings
+from alertdesk.correlation import register_correlation
+from alertdesk.settings import Settings, SettingsError, ingest_auth_sources
 from alertdesk.web import build_http_app
 from incidents.db import create_db_engine, session_factory, sqlalchemy_url
+from incidents.heartbeats.agent import register_heartbeats
+from incidents.heartbeats.monitor import HeartbeatMonitor
+from incidents.heartbeats.schedule import parse_heartbeats
 from incidents.writer_agent import register_writer
 from notify.channels.console import ConsoleChannel
 from notify.pager import Pager
 from notify.pager_agent import register_pager
 from notify.planner import Route
-from streams.agents.correlate import register_correlate
 from streams.agents.dedupe import register_dedupe
 from streams.agents.normalize import register_normalize
+from streams.alerts.flapping import FlapPolicy
+from streams.alerts.parsers import PARSERS, Parser
+from streams.alerts.parsers.snmp import snmp_parser
 from streams.alerts.receivers.auth import parse_ingest_auth
-from streams.alerts.receivers.http import INGEST_SOURCES
 from streams.alerts.receivers.sink import RawSink
+from streams.alerts.receivers.snmp import SnmpListenError, SnmpTrapReceiver, serve_snmp
+from streams.alerts.receivers.snmp_config import receiver_config
 from streams.app import StreamConfig, StreamTopics, create_app
 from streams.clock import Clock, SystemClock
 
@@ -50,6 +59,28 @@ def parse_routes(specs: tuple[str, ...]) -> tuple[Route, ...]:
     return tuple(routes)
 
 
+def parsers(settings: Settings) -> Mapping[str, Parser]:
+    """The parser registry: the built-in one, with the SNMP parser rebuilt when vendor trap mappings are configured."""
+    if not settings.snmp_mapping_files:
+        return PARSERS
+    return {**PARSERS, "snmp": snmp_parser(settings.snmp_mapping_files)}
+
+
+def snmp_receiver(settings: Settings, sink: RawSink, clock: Clock) -> SnmpTrapReceiver | None:
+    """The SNMP trap receiver with its UDP socket bound, or None when `snmp_listen` is empty.
+
+    Raises:
+        SettingsError: the address cannot be bound (in use, not local, privileged port).
+    """
+    config = receiver_config(settings.snmp_listen, settings.snmp_communities, settings.snmp_v3_users)
+    if config is None:
+        return None
+    try:
+        return SnmpTrapReceiver(config, sink, clock)
+    except SnmpListenError as exc:
+        raise SettingsError(f"snmp_listen = {settings.snmp_listen!r}: {exc.strerror}") from exc
+
+
 def stream_config(settings: Settings, bootstrap_servers: tuple[str, ...]) -> StreamConfig:
     """The stream layer's view of the settings."""
     return StreamConfig(
@@ -72,9 +103,15 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     engine = create_db_engine(sqlalchemy_url(settings.database_url))
     sessions = session_factory(engine)
 
-    register_normalize(app, topics)
-    register_dedupe(app, topics, clock)
-    register_correlate(app, topics, clock)
+    register_normalize(app, topics, parsers(settings))
+    flap_policy = FlapPolicy(
+        window=timedelta(seconds=settings.flap_window_s),
+        flap_threshold=settings.flap_threshold,
+        unflap_threshold=settings.unflap_threshold,
+        quiet=timedelta(seconds=settings.flap_quiet_s),
+    )
+    register_dedupe(app, topics, clock, flap_policy)
+    register_correlation(app, topics, sessions, clock, settings)
     register_writer(app, topics, sessions, clock)
     pager = Pager(
         sessions,
@@ -86,12 +123,18 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     register_pager(app, topics, pager)
 
     sink = RawSink(topics.raw, ack_timeout_s=settings.ingest_ack_timeout_s, max_in_flight=settings.ingest_max_in_flight)
+    heartbeats = HeartbeatMonitor(sessions, sink, clock, parse_heartbeats(settings.heartbeats))
+    register_heartbeats(app, heartbeats, check_interval_s=settings.heartbeat_check_interval_s)
     api = build_http_app(
         sink=sink,
         sessions=sessions,
         clock=clock,
-        ingest_auth=parse_ingest_auth(settings.ingest_auth, sources=INGEST_SOURCES),
+        heartbeats=heartbeats,
+        ingest_auth=parse_ingest_auth(settings.ingest_auth, sources=ingest_auth_sources()),
         ingest_max_body_bytes=settings.ingest_max_body_bytes,
     )
     serve_asgi(app, api, host=settings.http_host, port=settings.http_port, access_log=False)
+    snmp = snmp_receiver(settings, sink, clock)
+    if snmp is not None:
+        serve_snmp(app, snmp)
     return Pipeline(app=app, topics=topics, engine=engine)

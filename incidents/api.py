@@ -11,7 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy.orm import sessionmaker
 
-from incidents.queries import get_incident, list_incidents
+from incidents.queries import get_incident, list_incidents, list_suppressed
 
 IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
 
@@ -39,5 +39,23 @@ def incident_router(session_factory: sessionmaker) -> APIRouter:
         if found is None:
             raise HTTPException(status_code=404, detail=f"incident {incident_id} not found")
         return found
+
+    return router
+
+
+def suppressed_alert_router(session_factory: sessionmaker) -> APIRouter:
+    """Return the router listing suppressed alerts (`GET /api/suppressed-alerts?scope=…`)."""
+    router = APIRouter(prefix="/api/suppressed-alerts", tags=["incidents"])
+
+    @router.get("")
+    def suppressed_alerts(
+        scope: str | None = None,
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        """List alerts a silence or maintenance window suppressed, newest first, optionally of one scope (site)."""
+        with session_factory() as session:
+            items, total = list_suppressed(session=session, scope=scope, limit=limit, offset=offset)
+        return {"items": items, "total": total, "limit": limit, "offset": offset}
 
     return router

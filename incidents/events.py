@@ -22,6 +22,10 @@ class EventKind(StrEnum):
     ALERT_ATTACHED = "alert_attached"
     ALERT_RESOLVED = "alert_resolved"
     RESOLVED = "resolved"
+    REOPENED = "reopened"
+    ROOT_CHANGED = "root_changed"
+    PRIORITY_CHANGED = "priority_changed"
+    MAJOR_DECLARED = "major_declared"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class IncidentEvent:
     alert_count: int
     occurred_at: datetime
     detail: str = ""
+    priority: str = "P5"
+    major: bool = False
+    root: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Encode for a topic."""
@@ -54,6 +61,9 @@ class IncidentEvent:
             "alert_count": self.alert_count,
             "occurred_at": format_instant(self.occurred_at),
             "detail": self.detail,
+            "priority": self.priority,
+            "major": self.major,
+            "root": self.root,
         }
 
     @classmethod
@@ -71,4 +81,7 @@ class IncidentEvent:
             alert_count=int(data["alert_count"]),
             occurred_at=parse_instant(data["occurred_at"]),
             detail=data.get("detail", ""),
+            priority=data.get("priority", "P5"),
+            major=bool(data.get("major", False)),
+            root=data.get("root"),
         )

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -50,6 +51,20 @@ class Incident(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What correlation knows (streams.correlation.commands.IncidentFacts), kept current by the writer.
+    scope: Mapped[str] = mapped_column(String(128), nullable=False, default="", index=True)
+    root_component: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    root_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    root_name: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    category: Mapped[str] = mapped_column(String(32), nullable=False, default="other")
+    inferred_root: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    impact: Mapped[str] = mapped_column(String(8), nullable=False, default="low")
+    urgency: Mapped[str] = mapped_column(String(8), nullable=False, default="low")
+    priority: Mapped[str] = mapped_column(String(4), nullable=False, default="P5", index=True)
+    major: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    major_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    services: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    affected_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     alerts: Mapped[list["IncidentAlert"]] = relationship(
         back_populates="incident", order_by="IncidentAlert.id", cascade="all, delete-orphan"
@@ -78,6 +93,9 @@ class IncidentAlert(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    component: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # A symptom's cause is the incident's root: it is inhibited from paging on its own.
+    symptom: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     incident: Mapped[Incident] = relationship(back_populates="alerts")
 
@@ -98,3 +116,49 @@ class TimelineEvent(Base):
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")
+
+
+class CorrelationHold(Base):
+    """An alert correlation holds back for a hold-down or group window, so a restart can resume the wait.
+
+    `change_id` is the id correlation continues the alert under after a restart (the HOLD command's id).
+    """
+
+    __tablename__ = "correlation_holds"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    change_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    component: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    group_key: Mapped[str] = mapped_column(String(512), nullable=False, default="")
+    alert: Mapped[dict] = mapped_column(JSON, nullable=False)
+    held_until: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class SuppressedAlert(Base):
+    """An alert occurrence that was not paged, and why: a silence, a maintenance window, or a hold that it outlived.
+
+    One row per (fingerprint, starts_at): visible in the API and counted, never silently dropped.
+    """
+
+    __tablename__ = "suppressed_alerts"
+    __table_args__ = (UniqueConstraint("fingerprint", "starts_at", name="uq_suppressed_alerts_occurrence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    scope: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    change_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    resource: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    severity: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    suppressed_by: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    alert: Mapped[dict] = mapped_column(JSON, nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    suppressed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from incidents.models import Incident, IncidentAlert, TimelineEvent
+from incidents.models import Incident, IncidentAlert, SuppressedAlert, TimelineEvent
 from streams.clock import format_instant
 
 
@@ -52,6 +52,20 @@ def get_incident(*, session: Session, incident_id: int) -> dict[str, Any] | None
     }
 
 
+def list_suppressed(*, session: Session, scope: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Return one page of suppressed alert occurrences (newest first), optionally of one scope, and the total.
+
+    Suppressed alerts are never paged but always visible: this is where "why wasn't I paged?" is answered.
+    """
+    where = [SuppressedAlert.scope == scope] if scope is not None else []
+    total = session.scalar(select(func.count()).select_from(SuppressedAlert).where(*where))
+    rows = session.scalars(
+        select(SuppressedAlert).where(*where)
+        .order_by(SuppressedAlert.suppressed_at.desc(), SuppressedAlert.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return [_suppressed(row) for row in rows], total
+
+
 def _summary(incident: Incident) -> dict[str, Any]:
     """The incident's own fields."""
     return {
@@ -66,6 +80,17 @@ def _summary(incident: Incident) -> dict[str, Any]:
         "opened_at": format_instant(incident.opened_at),
         "updated_at": format_instant(incident.updated_at),
         "resolved_at": _instant(incident.resolved_at),
+        "scope": incident.scope,
+        "root_component": incident.root_component,
+        "root_name": incident.root_name,
+        "category": incident.category,
+        "inferred_root": incident.inferred_root,
+        "impact": incident.impact,
+        "urgency": incident.urgency,
+        "priority": incident.priority,
+        "major": incident.major,
+        "services": list(incident.services),
+        "affected_count": incident.affected_count,
     }
 
 
@@ -83,6 +108,26 @@ def _alert(row: IncidentAlert) -> dict[str, Any]:
         "starts_at": format_instant(row.starts_at),
         "ends_at": _instant(row.ends_at),
         "last_received_at": format_instant(row.last_received_at),
+        "component": row.component,
+        "symptom": row.symptom,
+    }
+
+
+def _suppressed(row: SuppressedAlert) -> dict[str, Any]:
+    """One suppressed alert occurrence and why."""
+    return {
+        "fingerprint": row.fingerprint,
+        "scope": row.scope,
+        "name": row.name,
+        "resource": row.resource,
+        "severity": row.severity,
+        "status": row.status,
+        "kind": row.kind,
+        "suppressed_by": row.suppressed_by,
+        "reason": row.reason,
+        "starts_at": format_instant(row.starts_at),
+        "ends_at": _instant(row.ends_at),
+        "suppressed_at": format_instant(row.suppressed_at),
     }
 
 

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from incidents.events import EventKind, IncidentEvent
-from incidents.models import OPEN_STATUSES, Incident, IncidentAlert, TimelineEvent
+from incidents.models import (
+    OPEN_STATUSES,
+    CorrelationHold,
+    Incident,
+    IncidentAlert,
+    SuppressedAlert,
+    TimelineEvent,
+)
 from streams.alerts.model import Alert, AlertStatus, Severity
-from streams.correlation.commands import CommandKind, IncidentCommand, deterministic_id
+from streams.correlation.commands import CommandKind, IncidentCommand, IncidentFacts, deterministic_id
 
 
 def apply_command(*, session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
@@ -55,6 +62,18 @@ def _apply(session: Session, command: IncidentCommand, now: datetime) -> list[In
     ).all()
     if recorded:
         return [_event(row) for row in recorded]
+    if command.kind is CommandKind.HOLD:
+        _hold(session, command, now)
+        return []
+    if command.kind is CommandKind.SUPPRESS:
+        _suppress(session, command, now)
+        return []
+    if command.kind is CommandKind.REOPEN:
+        return _reopen(session, command, now)
+    if command.kind is CommandKind.REROOT:
+        return _reroot(session, command, now)
+    if command.kind is CommandKind.PRIORITIZE:
+        return _prioritize(session, command, now)
     if command.kind is CommandKind.RESOLVE_ALERT:
         return _resolve_alert(session, command, now)
     if command.kind is CommandKind.RESOLVE:
@@ -68,17 +87,17 @@ def _open_or_attach(session: Session, command: IncidentCommand, now: datetime) -
     """Attach to the command's incident (or its group's open one); open a new incident if there is none."""
     incident = _target(session, command)
     if incident is None:
-        return [_open(session, command, now)]
+        return _open(session, command, now)
     if command.alert is None:  # an OPEN without an alert landing on an existing incident adds nothing
         return []
-    _upsert_alert(session, incident, command.alert, status=command.alert.status, ends_at=command.alert.ends_at)
+    _upsert_alert(session, incident, command, status=command.alert.status, ends_at=command.alert.ends_at)
     if command.severity.rank > Severity(incident.severity).rank:  # an incident is as bad as its worst alert
         incident.severity = str(command.severity)
     detail = f"{command.alert.name} on {command.alert.resource} ({command.alert.severity})"
     return [_record(session, incident, command, EventKind.ALERT_ATTACHED, now, detail)]
 
 
-def _open(session: Session, command: IncidentCommand, now: datetime) -> IncidentEvent:
+def _open(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
     """Insert a triggered incident with the command's alert, and its "opened" event."""
     alert = command.alert
     incident = Incident(
@@ -88,16 +107,21 @@ def _open(session: Session, command: IncidentCommand, now: datetime) -> Incident
         severity=str(command.severity),
         status="triggered",
         site=alert.site if alert else "",
+        scope=command.scope,
         alert_count=0,
         opened_at=now,
         updated_at=now,
     )
+    _set_facts(incident, command.facts or IncidentFacts())
     session.add(incident)
     session.flush()  # the partial unique index rejects a second open incident of the group here
     if alert is not None:
-        _upsert_alert(session, incident, alert, status=alert.status, ends_at=alert.ends_at)
+        _upsert_alert(session, incident, command, status=alert.status, ends_at=alert.ends_at)
     detail = f"opened by {alert.name} on {alert.resource}" if alert else "opened"
-    return _record(session, incident, command, EventKind.OPENED, now, detail)
+    events = [_record(session, incident, command, EventKind.OPENED, now, detail)]
+    if incident.major:
+        events.append(_record(session, incident, command, EventKind.MAJOR_DECLARED, now, incident.major_reason or "major"))
+    return events
 
 
 def _resolve_alert(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
@@ -106,7 +130,7 @@ def _resolve_alert(session: Session, command: IncidentCommand, now: datetime) ->
     incident = _target(session, command)
     if incident is None:
         return []
-    _upsert_alert(session, incident, alert, status=AlertStatus.RESOLVED, ends_at=alert.ends_at or now)
+    _upsert_alert(session, incident, command, status=AlertStatus.RESOLVED, ends_at=alert.ends_at or now)
     detail = f"{alert.name} on {alert.resource} resolved"
     return [_record(session, incident, command, EventKind.ALERT_RESOLVED, now, detail)]
 
@@ -129,14 +153,127 @@ def _resolve(session: Session, command: IncidentCommand, now: datetime) -> list[
     return [_record(session, incident, command, EventKind.RESOLVED, now, "resolved")]
 
 
+def _reopen(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Reopen a resolved incident (a re-fire within its reopen window); already open, or superseded, is a no-op."""
+    incident = _by_key(session, command.incident_key)
+    if incident is None or incident.status != "resolved" or _open_of_group(session, incident.group_key) is not None:
+        return []
+    incident.status = "triggered"
+    incident.resolved_at = None
+    detail = f"reopened by {command.alert.name} on {command.alert.resource}" if command.alert else "reopened"
+    return [_record(session, incident, command, EventKind.REOPENED, now, detail)]
+
+
+def _reroot(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Name a new root cause: a late cause arrived, a shared cause was inferred, or an inferred one confirmed."""
+    incident = _target(session, command)
+    if incident is None or command.facts is None:
+        return []
+    incident.group_key = command.group_key
+    incident.title = command.title
+    _set_facts(incident, command.facts)
+    facts = command.facts
+    how = "probable (inferred from its dependants' alerts)" if facts.inferred else "confirmed by its own alert"
+    detail = f"root cause {facts.root_name or facts.root} [{facts.root}] ({facts.root_kind}), {how}"
+    return [_record(session, incident, command, EventKind.ROOT_CHANGED, now, detail)]
+
+
+def _prioritize(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Record a new impact/urgency/priority; declare the incident major the first time it becomes so."""
+    incident = _target(session, command)
+    if incident is None or command.facts is None:
+        return []
+    was_major, before = incident.major, incident.priority
+    _set_facts(incident, command.facts)
+    incident.major = was_major or command.facts.major  # a declared major incident stays major
+    facts = command.facts
+    detail = f"{before} → {facts.priority} (impact {facts.impact}, urgency {facts.urgency})"
+    events = [_record(session, incident, command, EventKind.PRIORITY_CHANGED, now, detail)]
+    if incident.major and not was_major:
+        events.append(_record(session, incident, command, EventKind.MAJOR_DECLARED, now, facts.major_reason or "major"))
+    return events
+
+
+def _hold(session: Session, command: IncidentCommand, now: datetime) -> None:
+    """Remember a held alert, unless a replay finds it already part of an open incident."""
+    alert = _require_alert(command)
+    attached = session.scalars(
+        select(IncidentAlert.id)
+        .join(Incident)
+        .where(IncidentAlert.fingerprint == alert.fingerprint, Incident.status.in_(OPEN_STATUSES))
+    ).first()
+    if attached is not None or command.disposition is None or command.disposition.until is None:
+        return
+    row = session.get(CorrelationHold, alert.fingerprint) or CorrelationHold(fingerprint=alert.fingerprint, created_at=now)
+    row.scope = command.scope
+    row.change_id = command.command_id
+    row.component = command.component
+    row.group_key = command.group_key
+    row.alert = alert.to_dict()
+    row.held_until = command.disposition.until
+    row.reason = command.disposition.reason
+    session.add(row)
+
+
+def _suppress(session: Session, command: IncidentCommand, now: datetime) -> None:
+    """Record (or update) a suppressed alert occurrence: suppressed alerts are visible and counted, never dropped."""
+    alert = _require_alert(command)
+    disposition = command.disposition
+    if disposition is None:
+        raise ValueError(f"suppress command {command.command_id} carries no disposition")
+    session.execute(delete(CorrelationHold).where(CorrelationHold.fingerprint == alert.fingerprint))
+    row = session.scalars(
+        select(SuppressedAlert).where(
+            SuppressedAlert.fingerprint == alert.fingerprint, SuppressedAlert.starts_at == alert.starts_at
+        )
+    ).first()
+    if row is None:
+        row = SuppressedAlert(
+            fingerprint=alert.fingerprint, starts_at=alert.starts_at, suppressed_at=now, change_id=command.command_id
+        )
+        session.add(row)
+    row.scope = command.scope
+    row.name = alert.name
+    row.resource = alert.resource
+    row.severity = str(alert.severity)
+    row.status = str(alert.status)
+    row.kind = str(disposition.kind)
+    row.suppressed_by = disposition.by
+    row.reason = disposition.reason
+    row.alert = alert.to_dict()
+    row.ends_at = alert.ends_at
+    row.updated_at = now
+
+
+def _set_facts(incident: Incident, facts: IncidentFacts) -> None:
+    """Copy correlation's view of the incident onto its row."""
+    incident.root_component = facts.root
+    incident.root_kind = facts.root_kind
+    incident.root_name = facts.root_name
+    incident.category = facts.category
+    incident.inferred_root = facts.inferred
+    incident.impact = facts.impact
+    incident.urgency = facts.urgency
+    incident.priority = facts.priority
+    incident.major = bool(incident.major) or facts.major
+    incident.major_reason = incident.major_reason or facts.major_reason
+    incident.services = list(facts.services)
+    incident.affected_count = facts.affected
+
+
+def _open_of_group(session: Session, group_key: str) -> Incident | None:
+    """The open incident of a group, if any."""
+    return session.scalars(
+        select(Incident).where(Incident.group_key == group_key, Incident.status.in_(OPEN_STATUSES))
+    ).first()
+
+
 def _target(session: Session, command: IncidentCommand) -> Incident | None:
     """The incident named by the key, else the open incident of the group (stream state was rebuilt)."""
     incident = _by_key(session, command.incident_key)
     if incident is not None:
         return incident
-    return session.scalars(
-        select(Incident).where(Incident.group_key == command.group_key, Incident.status.in_(OPEN_STATUSES))
-    ).first()
+    return _open_of_group(session, command.group_key)
 
 
 def _by_key(session: Session, incident_key: str) -> Incident | None:
@@ -145,9 +282,14 @@ def _by_key(session: Session, incident_key: str) -> Incident | None:
 
 
 def _upsert_alert(
-    session: Session, incident: Incident, alert: Alert, *, status: AlertStatus, ends_at: datetime | None
+    session: Session, incident: Incident, command: IncidentCommand, *, status: AlertStatus, ends_at: datetime | None
 ) -> None:
-    """Insert or update the incident's row for this fingerprint; a new row adds one to the incident's count."""
+    """Insert or update the incident's row for the command's alert; a new row adds one to the incident's count.
+
+    The alert is no longer held once it is part of an incident, so its hold row goes.
+    """
+    alert = _require_alert(command)
+    session.execute(delete(CorrelationHold).where(CorrelationHold.fingerprint == alert.fingerprint))
     row = session.scalars(
         select(IncidentAlert).where(
             IncidentAlert.incident_id == incident.id, IncidentAlert.fingerprint == alert.fingerprint
@@ -163,9 +305,14 @@ def _upsert_alert(
             labels=dict(alert.labels),
             annotations=dict(alert.annotations),
             starts_at=alert.starts_at,
+            component=command.component,
+            symptom=command.symptom,
         )
         session.add(row)
         incident.alert_count += 1
+    elif command.kind in (CommandKind.OPEN, CommandKind.ATTACH):
+        row.component = command.component
+        row.symptom = command.symptom
     row.status = str(status)
     row.severity = str(alert.severity)
     row.ends_at = ends_at
@@ -204,6 +351,9 @@ def _event(row: TimelineEvent) -> IncidentEvent:
         alert_count=incident.alert_count,
         occurred_at=row.occurred_at,
         detail=row.detail,
+        priority=incident.priority,
+        major=incident.major,
+        root=incident.root_component,
     )
 
 

@@ -1,7 +1,7 @@
 """I/O: Prometheus metrics of the alert path (receivers and stream stages), declared once."""
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 ALERTS_RECEIVED = Counter(
     "alertdesk_alerts_received_total", "Alerts accepted by a receiver and acknowledged by the broker.", ["source"]
@@ -29,4 +29,29 @@ STAGE_SECONDS = Histogram(
     "Time one event spends in a pipeline stage's handler.",
     ["stage"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+FLAPPING_HELD_BACK = Counter(
+    "alertdesk_flapping_held_back_total",
+    "New and resolved transitions of flapping alerts that dedupe held back instead of sending to correlation"
+    " (flapping starts and ends are alertdesk_alert_changes_total{kind=\"flapping\"|\"unflapped\"}).",
+    ["kind"],
+)
+CORRELATION_COMMANDS = Counter(
+    "alertdesk_correlation_commands_total",
+    "Commands correlation issued, by kind (open, attach, hold, suppress, reroot, prioritize, reopen, resolve…).",
+    ["kind"],
+)
+CORRELATION_SCOPES = Gauge("alertdesk_correlation_scopes", "Correlation scopes (sites) held in memory by this worker.")
+CORRELATION_HELD = Gauge("alertdesk_correlation_held_alerts", "Alerts waiting out a hold-down or group window on this worker.")
+SNMP_TRAPS = Counter(
+    "alertdesk_snmp_traps_total",
+    "SNMP traps and informs the receiver accepted (received), put on alerts.raw (published), or lost because"
+    " its queue was full or the worker stopped before the broker took them (dropped).",
+    ["outcome"],
+)
+SNMP_TRAPS_REFUSED = Counter(
+    "alertdesk_snmp_traps_refused_total",
+    "SNMP messages pysnmp refused before they became traps, by its reason (UnknownCommunityName,"
+    " AuthenticationFailure, UnknownSecurityName, UnknownEngineID…).",
+    ["reason"],
 )

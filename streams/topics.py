@@ -51,7 +51,7 @@ STAGE_INPUTS: Mapping[str, StageInput] = MappingProxyType({
     "normalize": StageInput("raw", "source"),
     "dedupe": StageInput("normalized", "fingerprint"),
     "correlate": StageInput("changes", "scope"),
-    "incident-writer": StageInput("commands", "incident_key"),
+    "incident-writer": StageInput("commands", "scope"),
     "pager": StageInput("events", "incident_id"),
 })
 

@@ -9,13 +9,32 @@ import typer
 from alertdesk.cli import alerts
 from alertdesk.cli.common import ConfigOption, settings_or_exit
 from alertdesk.cli.dlq import dlq_app
+from alertdesk.cli.heartbeats import heartbeats_app
 from alertdesk.cli.incidents import incidents_app
+from alertdesk.cli.silences import maintenance_app, silence_app
+from alertdesk.cli.topology import topology_app
+from alertdesk.settings import Settings, SettingsError
 
 app = typer.Typer(help="alertdesk: Kafka-native alert-to-incident pipeline for 7x24 machine rooms.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(silence_app, name="silence")
+app.add_typer(maintenance_app, name="maintenance")
+app.add_typer(heartbeats_app, name="heartbeats")
+app.add_typer(topology_app, name="topology")
+
+
+def run_or_exit(settings: Settings) -> None:
+    """Run the pipeline; a setting that only fails once used (an SNMP address already in use) exits 2 with its name."""
+    from alertdesk.runner import run_pipeline
+
+    try:
+        run_pipeline(settings)
+    except SettingsError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -25,9 +44,7 @@ def up(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Run the whole pipeline on the embedded default: embedded broker (unless one is configured), SQLite, API, console pager."""
-    from alertdesk.runner import run_pipeline
-
-    run_pipeline(settings_or_exit(config, http_host=host, http_port=port))
+    run_or_exit(settings_or_exit(config, http_host=host, http_port=port))
 
 
 @app.command()
@@ -37,13 +54,11 @@ def worker(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Run one worker against the configured Kafka cluster (kafka_bootstrap_servers) and database."""
-    from alertdesk.runner import run_pipeline
-
     settings = settings_or_exit(config, http_host=host, http_port=port)
     if settings.embedded_broker:
         typer.echo("worker needs kafka_bootstrap_servers (or ALERTDESK_KAFKA_BOOTSTRAP_SERVERS); use `alertdesk up` for the embedded default", err=True)
         raise typer.Exit(2)
-    run_pipeline(settings)
+    run_or_exit(settings)
 
 
 @db_app.command("upgrade")

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
+import httpx
 import typer
 
 if TYPE_CHECKING:
@@ -61,12 +62,20 @@ def send(
 
 
 def replay(
-    file: Path = typer.Argument(..., help="Scenario: JSONL of timed alerts (docs/scenarios.md)."),
+    file: Path = typer.Argument(..., help="Scenario: JSONL of timed alerts, or with --score a correlation scenario folder or a folder of them (docs/scenarios.md)."),
     speed: float = typer.Option(1.0, min=0.0, help="Time factor: 2 plays twice as fast, 0 sends everything at once."),
+    score: bool = typer.Option(False, "--score", help="Load the folder's topology and setup, replay, wait until quiet, score incidents against expected.yaml (exit 1 on any failure)."),
+    api: Optional[str] = typer.Option(None, help="With --score: the pipeline's API (default http://HTTP_HOST:HTTP_PORT of the settings)."),
     bootstrap: Optional[str] = typer.Option(None, help="Kafka bootstrap servers (default: configured, or the running `up`)."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Check a whole scenario, then put each line's body on alerts.raw at its time, as `send` would."""
+    if score or file.is_dir():
+        if not (score and file.is_dir()):
+            typer.echo(f"{file}: --score takes a scenario folder (topology.yaml, alerts.jsonl, expected.yaml) or a folder of them", err=True)
+            raise typer.Exit(2)
+        _replay_and_score(file, speed=speed, api=api, bootstrap=bootstrap, config=config)
+        return
     from streams.alerts.scenario import (
         ScenarioError,
         check_bodies,
@@ -115,3 +124,42 @@ def _play(plan: Sequence[Due], counts: dict[int, int], producer: RawProducer, br
         typer.echo(f"interrupted: {sent} of {len(plan)} line(s) sent", err=True)
         raise typer.Exit(130) from None
     return sent
+
+
+def _replay_and_score(folder: Path, *, speed: float, api: Optional[str], bootstrap: Optional[str], config: Optional[Path]) -> None:
+    """Load topology and setup, replay every scenario of `folder` together, wait until quiet, print the scores."""
+    from alertdesk.cli.common import open_session
+    from alertdesk.cli.scenario_files import ScenarioFilesError, load_scenarios
+    from alertdesk.cli.scenario_run import ScenarioRunError, ScenarioRunner
+    from incidents.topology.store import save_topology
+    from streams.clock import SystemClock
+    from streams.correlation.scoring import format_scores, score
+    from streams.correlation.topology_files import TopologyError, load_topology_files
+
+    settings, clock = settings_or_exit(config), SystemClock()
+    try:
+        scenarios = load_scenarios(folder, now=clock.now())
+        topology = load_topology_files([scenario.topology_file for scenario in scenarios])
+    except (ScenarioFilesError, TopologyError) as exc:
+        typer.echo(f"{exc}; nothing sent", err=True)
+        raise typer.Exit(1) from exc
+    with open_session(config) as session, session.begin():
+        files = [str(scenario.topology_file) for scenario in scenarios]
+        saved = save_topology(session, topology, source="replay --score", now=clock.now(), files=files)
+    if saved.changed:
+        # The correlate stage looks for a new revision every correlation_topology_refresh_s.
+        typer.echo(f"topology revision {saved.revision.number} loaded; waiting for the correlators to pick it up")
+        time.sleep(settings.correlation_topology_refresh_s + 1.0)
+    runner = ScenarioRunner(api or f"http://{settings.http_host}:{settings.http_port}", find_broker(settings, bootstrap), clock,
+                            echo=typer.echo)
+    try:
+        runner.setup(scenarios, clock.now())
+        sent = runner.replay(scenarios, speed=speed)
+        runner.wait_quiet(quiet_s=settings.correlation_hold_down_s + 3.0, timeout_s=120.0)
+        scores = [score(scenario.expected, runner.outcome(scenario, sent)) for scenario in scenarios]
+    except (ScenarioRunError, httpx.HTTPError) as exc:
+        typer.echo(f"scoring failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(format_scores(scores))
+    if not all(each.passed for each in scores):
+        raise typer.Exit(1)

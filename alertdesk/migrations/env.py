@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from alembic import context
 
+import incidents.heartbeats.models  # noqa: F401  (registers heartbeats)
 import incidents.models  # noqa: F401  (registers incidents, incident_alerts, timeline_events)
+import incidents.silences.models  # noqa: F401  (registers silences, maintenance_windows, safety_exceptions)
+import incidents.topology.models  # noqa: F401  (registers topology_components, _dependencies, _revisions)
 import notify.models  # noqa: F401  (registers outbox)
 from incidents.db import Base, create_db_engine
 

@@ -1,10 +1,18 @@
-"""I/O: the correlate agent: `alerts.changes` (key: scope) → `incidents.commands` (key: incident key).
+"""I/O: the correlate agent: `alerts.changes` (key: scope) → `incidents.commands` (key: scope).
 
-Open groups live in a faust table keyed by group key; the incident writer turns commands into rows.
+Correlation state lives in memory, one `ScopeState` per scope this worker consumes, and is a
+cache: the first change of a scope after start-up or a rebalance loads the scope's open
+incidents, held and suppressed alerts from the database (`seed`, injected by the composition
+root), so nothing is correlated twice and nothing is forgotten across restarts. Time moves on
+through a timer that ticks every scope (hold-downs, quiet periods, reopen windows, expired
+silences). The topology is reloaded when its revision in the database changes.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import faust
 
@@ -12,29 +20,124 @@ from streams.agents.safety import run_guarded
 from streams.alerts.model import AlertChange
 from streams.app import StreamTopics
 from streams.clock import Clock
-from streams.correlation.grouping import GroupState, correlate, group_key
+from streams.correlation.commands import IncidentCommand
+from streams.correlation.engine import Correlator, EngineConfig, Suppressor
+from streams.correlation.state import ScopeState
+from streams.correlation.topology import Topology
+from streams.metrics import CORRELATION_COMMANDS, CORRELATION_HELD, CORRELATION_SCOPES
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
 STAGE = "correlate"
+log = logging.getLogger(__name__)
+
+#: Returns the topology's revision and the topology (blocking; called in a thread).
+TopologySource = Callable[[], tuple[str, Topology]]
+#: Rebuilds one scope's state from the system of record (blocking; called in a thread).
+ScopeSeed = Callable[[str], ScopeState]
 
 
-def register_correlate(app: faust.App, topics: StreamTopics, clock: Clock) -> None:
-    """Add the correlate agent and its group table to `app`."""
-    groups = app.Table("correlation-groups", partitions=topics.changes.partitions)
+@dataclass(frozen=True)
+class CorrelationInputs:
+    """What correlation reads besides the stream: topology, persisted state, suppressions."""
 
-    async def handle(value: Mapping[str, Any]) -> None:
+    topology: TopologySource | None = None
+    seed: ScopeSeed | None = None
+    suppressor: Suppressor | None = None
+    tick_interval_s: float = 0.5
+    topology_refresh_s: float = 10.0
+
+
+class CorrelationShell:
+    """Holds the scopes' states and the engine; turns changes and ticks into sent commands."""
+
+    def __init__(self, topics: StreamTopics, clock: Clock, config: EngineConfig, inputs: CorrelationInputs) -> None:
+        self._topics = topics
+        self._clock = clock
+        self._config = config
+        self._inputs = inputs
+        self.revision = ""
+        self.correlator = Correlator(Topology((), ()), config, inputs.suppressor)
+        self.states: dict[str, ScopeState] = {}
+        self._lock = asyncio.Lock()
+
+    async def refresh_topology(self) -> None:
+        """Swap in the topology when its revision changed (engine caches are per topology)."""
+        if self._inputs.topology is None:
+            return
+        revision, topology = await asyncio.to_thread(self._inputs.topology)
+        if revision != self.revision:
+            self.revision = revision
+            self.correlator = Correlator(topology, self._config, self._inputs.suppressor)
+            log.info("correlation uses topology revision %s (%d components)", revision or "-", len(topology.components))
+
+    def forget_scopes(self) -> None:
+        """Drop every cached scope (after a rebalance the database is asked again)."""
+        self.states.clear()
+        CORRELATION_SCOPES.set(0)
+
+    async def handle(self, value: Mapping[str, Any]) -> None:
+        """Correlate one change of `alerts.changes`."""
         change = AlertChange.from_dict(value)
-        key = group_key(change.alert)
-        prior = groups.get(key)
-        decision = correlate(GroupState.from_dict(prior) if prior else None, change, now=clock.now())
-        if decision.state is None:
-            groups.pop(key, None)
-        else:
-            groups[key] = decision.state.to_dict()
-        for command in decision.commands:
-            await topics.commands.send(key=command.incident_key.encode(), value=command.to_dict())
+        async with self._lock:
+            state = await self._state(change.scope)
+            commands = self.correlator.apply(state, change, self._clock.now())
+            await self._send(commands)
+
+    async def tick(self) -> None:
+        """Advance every cached scope to now."""
+        async with self._lock:
+            now = self._clock.now()
+            for state in list(self.states.values()):
+                await self._send(self.correlator.tick(state, now))
+            CORRELATION_HELD.set(sum(len(state.held) for state in self.states.values()))
+
+    async def _state(self, scope: str) -> ScopeState:
+        state = self.states.get(scope)
+        if state is None:
+            seed = self._inputs.seed
+            state = await asyncio.to_thread(seed, scope) if seed else ScopeState(scope)
+            self.states[scope] = state
+            CORRELATION_SCOPES.set(len(self.states))
+        return state
+
+    async def _send(self, commands: list[IncidentCommand]) -> None:
+        for command in commands:
+            CORRELATION_COMMANDS.labels(str(command.kind)).inc()
+            await self._topics.commands.send(key=command.scope.encode(), value=command.to_dict())
+
+
+def register_correlate(
+    app: faust.App, topics: StreamTopics, clock: Clock, config: EngineConfig = EngineConfig(),
+    inputs: CorrelationInputs = CorrelationInputs(),
+) -> CorrelationShell:
+    """Add the correlate agent, its tick and its topology refresh to `app`; return the shell (for tests)."""
+    shell = CorrelationShell(topics, clock, config, inputs)
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(app: faust.App, revoked: Any, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
+        shell.forget_scopes()
+
+    @app.task
+    async def load_topology() -> None:
+        await shell.refresh_topology()
+
+    @app.timer(inputs.topology_refresh_s)
+    async def refresh_topology() -> None:
+        try:
+            await shell.refresh_topology()
+        except Exception:  # noqa: BLE001 - keep the last good topology; the database may be back next time
+            log.exception("reloading the topology failed; keeping revision %s", shell.revision or "-")
+
+    @app.timer(inputs.tick_interval_s)
+    async def tick() -> None:
+        try:
+            await shell.tick()
+        except Exception:  # noqa: BLE001 - a failed tick is retried on the next one
+            log.exception("correlation tick failed")
 
     @app.agent(topics.changes, name=STAGE)
     async def correlate_agent(stream: faust.StreamT) -> None:
         async for value in stream:
-            await run_guarded(stage=STAGE, value=value, handler=handle, dlq=topics.dlq)
+            await run_guarded(stage=STAGE, value=value, handler=shell.handle, dlq=topics.dlq)
+
+    return shell

@@ -44,6 +44,8 @@ class ChangeKind(StrEnum):
     NEW = "new"
     RESOLVED = "resolved"
     SEVERITY = "severity"
+    FLAPPING = "flapping"
+    UNFLAPPED = "unflapped"
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Pure correlation logic: grouping alert changes into incidents and the commands that say so."""
+"""Pure correlation logic: topology, categories, priority, the engine that turns alert changes into incident commands."""

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from streams.alerts.dedupe import DedupeDecision, DedupeState, correlation_scope, dedupe
-from streams.alerts.model import Alert, AlertStatus, ChangeKind, Severity
+from streams.alerts.model import Alert, AlertChange, AlertStatus, ChangeKind, Severity
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 T0 = NOW - timedelta(minutes=5)
@@ -23,12 +23,19 @@ def alert(status: AlertStatus = FIRING, severity: Severity = Severity.MAJOR, sta
     )
 
 
+def single(decision: DedupeDecision) -> AlertChange | None:
+    """The one change a non-flapping alert may cause, or None."""
+    assert len(decision.changes) <= 1
+    return decision.changes[0] if decision.changes else None
+
+
 def run(*alerts: Alert, state: DedupeState | None = None) -> tuple[DedupeState, list]:
     changes = []
     for index, item in enumerate(alerts):
         decision = dedupe(state, item, now=NOW + timedelta(seconds=index))
         state = decision.state
-        changes.append(decision.change.kind if decision.change else None)
+        change = single(decision)
+        changes.append(change.kind if change else None)
     return state, changes
 
 
@@ -53,7 +60,8 @@ def firing_state(**changes: object) -> DedupeState:
 def test_transitions(state: DedupeState | None, incoming: Alert, kind: ChangeKind | None, status: AlertStatus) -> None:
     decision = dedupe(state, incoming, now=NOW)
     assert isinstance(decision, DedupeDecision)
-    assert (decision.change.kind if decision.change else None) == kind
+    change = single(decision)
+    assert (change.kind if change else None) == kind
     assert decision.state.status is status
     assert decision.state.last_seen == NOW
 
@@ -76,21 +84,21 @@ def test_full_life() -> None:
 
 
 def test_change_fields_and_ids() -> None:
-    first = dedupe(None, alert(), now=NOW).change
+    first = single(dedupe(None, alert(), now=NOW))
     assert (first.scope, first.repeat_count, first.alert) == ("dc1", 1, alert())
     # Replays and rebuilds after state loss give the same id; a new occurrence a new one.
-    assert dedupe(None, alert(), now=NOW + timedelta(hours=1)).change.change_id == first.change_id
-    later = dedupe(firing_state(status=RESOLVED), alert(starts_at=NOW), now=NOW).change
+    assert single(dedupe(None, alert(), now=NOW + timedelta(hours=1))).change_id == first.change_id
+    later = single(dedupe(firing_state(status=RESOLVED), alert(starts_at=NOW), now=NOW))
     assert later.change_id != first.change_id
-    resolved = dedupe(firing_state(), alert(RESOLVED, ends_at=NOW), now=NOW).change
+    resolved = single(dedupe(firing_state(), alert(RESOLVED, ends_at=NOW), now=NOW))
     assert len({first.change_id, later.change_id, resolved.change_id}) == 3
 
 
 def test_each_severity_move_has_its_own_id() -> None:
-    up = dedupe(firing_state(), alert(severity=Severity.CRITICAL), now=NOW).change
-    down = dedupe(firing_state(severity=Severity.CRITICAL), alert(), now=NOW).change
-    up_again = dedupe(firing_state(), alert(severity=Severity.CRITICAL, received_at=NOW + timedelta(minutes=1)),
-                      now=NOW).change
+    up = single(dedupe(firing_state(), alert(severity=Severity.CRITICAL), now=NOW))
+    down = single(dedupe(firing_state(severity=Severity.CRITICAL), alert(), now=NOW))
+    up_again = single(dedupe(firing_state(), alert(severity=Severity.CRITICAL, received_at=NOW + timedelta(minutes=1)),
+                             now=NOW))
     assert len({up.change_id, down.change_id, up_again.change_id}) == 3
 
 

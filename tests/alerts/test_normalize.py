@@ -13,11 +13,13 @@ from streams.alerts.parsers.alertmanager_v2 import parse_alertmanager_v2
 from streams.alerts.parsers.alertmanager_webhook import parse_alertmanager_webhook
 from streams.alerts.parsers.generic import parse_generic
 from streams.alerts.parsers.grafana import parse_grafana
+from streams.alerts.parsers.heartbeat import parse_heartbeat
+from streams.alerts.parsers.snmp import parse_snmp
 from streams.alerts.parsers.zabbix import parse_zabbix
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 AM_BODY = json.dumps([{"labels": {"alertname": "A"}}, {"labels": {"alertname": "B"}}])
-UNKNOWN = "no parser for source 'nagios'; known sources are alertmanager, alertmanager-api, generic, grafana, zabbix"
+UNKNOWN = "no parser for source 'nagios'; known sources are alertmanager, alertmanager-api, generic, grafana, heartbeat, snmp, zabbix"
 
 
 def envelope(source: str, body: str) -> Envelope:
@@ -30,6 +32,8 @@ def test_registry() -> None:
         "alertmanager": parse_alertmanager_webhook,
         "generic": parse_generic,
         "grafana": parse_grafana,
+        "heartbeat": parse_heartbeat,
+        "snmp": parse_snmp,
         "zabbix": parse_zabbix,
     }
 

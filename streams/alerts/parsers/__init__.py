@@ -15,6 +15,8 @@ from streams.alerts.parsers.alertmanager_webhook import parse_alertmanager_webho
 from streams.alerts.parsers.errors import ParseError
 from streams.alerts.parsers.generic import parse_generic
 from streams.alerts.parsers.grafana import parse_grafana
+from streams.alerts.parsers.heartbeat import parse_heartbeat
+from streams.alerts.parsers.snmp import parse_snmp
 from streams.alerts.parsers.zabbix import parse_zabbix
 
 
@@ -42,6 +44,8 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
         "alertmanager": parse_alertmanager_webhook,
         "generic": parse_generic,
         "grafana": parse_grafana,
+        "heartbeat": parse_heartbeat,
+        "snmp": parse_snmp,  # built-in UPS-MIB mapping; snmp.snmp_parser(files) adds vendor mappings
         "zabbix": parse_zabbix,
     }
 )

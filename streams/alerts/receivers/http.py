@@ -84,6 +84,19 @@ def _declared_length(request: Request) -> int | None:
         return None
 
 
+def unauthorized(auth: IngestAuth, source: str, request: Request) -> JSONResponse | None:
+    """The 401 (with `WWW-Authenticate`, counted) for a request without the source's credentials, else None."""
+    outcome = auth.check(source, request.headers.get("authorization"))
+    if outcome.allowed:
+        return None
+    INGEST_UNAUTHORIZED.labels(source, outcome.value).inc()
+    return JSONResponse(
+        {"error": f"authentication required for source {source!r}: {outcome.value.replace('_', ' ')}"},
+        status_code=401,
+        headers={"WWW-Authenticate": auth.challenge(source)},
+    )
+
+
 def ingest_router(
     sink: RawSink, clock: Clock, *, auth: IngestAuth = NO_AUTH, max_body_bytes: int = MAX_BODY_BYTES
 ) -> APIRouter:
@@ -94,14 +107,9 @@ def ingest_router(
     router = APIRouter(tags=["ingest"])
 
     async def ingest(request: Request, source: str) -> JSONResponse:
-        outcome = auth.check(source, request.headers.get("authorization"))
-        if not outcome.allowed:
-            INGEST_UNAUTHORIZED.labels(source, outcome.value).inc()
-            return JSONResponse(
-                {"error": f"authentication required for source {source!r}: {outcome.value.replace('_', ' ')}"},
-                status_code=401,
-                headers={"WWW-Authenticate": auth.challenge(source)},
-            )
+        refused = unauthorized(auth, source, request)
+        if refused is not None:
+            return refused
         try:
             raw = await read_body(request, max_body_bytes)
             body = raw.decode("utf-8")

@@ -1,0 +1,54 @@
+"""I/O: the pages API (`GET /api/pages`): what the outbox holds — every page and notice, sent or not.
+
+Read-only. "Was anyone paged for incident 12, how, and did it go out?" is answered here;
+escalation level 0 is an informational notice (resolved), level 1 and up are pages.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from notify.models import OutboxMessage
+from streams.clock import format_instant
+
+
+def page_router(session_factory: sessionmaker) -> APIRouter:
+    """Return the router serving the outbox from sessions opened with `session_factory`."""
+    router = APIRouter(prefix="/api/pages", tags=["pages"])
+
+    @router.get("")
+    def pages(
+        incident_id: int | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        """List outbox rows, oldest first, optionally of one incident."""
+        where = [OutboxMessage.incident_id == incident_id] if incident_id is not None else []
+        with session_factory() as session:
+            total = session.scalar(select(func.count()).select_from(OutboxMessage).where(*where))
+            rows = session.scalars(
+                select(OutboxMessage).where(*where).order_by(OutboxMessage.id).limit(limit).offset(offset)
+            ).all()
+            items = [_page(row) for row in rows]
+        return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+    return router
+
+
+def _page(row: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "incident_id": row.incident_id,
+        "event_id": row.event_id,
+        "escalation_level": row.escalation_level,
+        "recipient": row.recipient,
+        "channel": row.channel,
+        "attempt": row.attempt,
+        "status": row.status,
+        "body": row.body,
+        "created_at": format_instant(row.created_at),
+        "sent_at": None if row.sent_at is None else format_instant(row.sent_at),
+    }
