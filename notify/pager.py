@@ -12,6 +12,7 @@ from typing import Callable, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
+from incidents.db import DATABASE_RETRY
 from incidents.events import IncidentEvent
 from notify import outbox
 from notify.channels.base import Channel, SendResult
@@ -19,6 +20,7 @@ from notify.metrics import PAGES
 from notify.models import OutboxMessage
 from notify.planner import PageIntent, Route, plan_pages
 from notify.render import render
+from streams.agents.safety import call_with_retries
 from streams.clock import Clock
 
 
@@ -59,7 +61,12 @@ class Pager:
         if not pending:  # every page of this event was already sent or failed: a replay
             return []
         results = await asyncio.gather(*(self._send(message) for message in pending))
-        done = await asyncio.to_thread(self._mark, pending, results, self._clock.now())
+        # Sent is sent: a database hiccup now must be waited out here, not retried from the top,
+        # which would find the rows still pending and send them again.
+        now = self._clock.now()
+        done = await call_with_retries(
+            lambda: asyncio.to_thread(self._mark, pending, results, now), stage="pager", retry=DATABASE_RETRY
+        )
         for message in done:
             PAGES.labels(channel=message.channel, status=message.status).inc()
         return done

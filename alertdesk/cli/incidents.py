@@ -30,10 +30,12 @@ def incidents_list(
     if as_json:
         typer.echo(json.dumps({"items": items, "total": total}, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{'ID':>5}  {'STATUS':<12} {'SEVERITY':<9} {'ALERTS':>6}  {'OPENED':<24} TITLE")
+    typer.echo(f"{'ID':>5}  {'PRI':<4} {'MAJOR':<5} {'STATUS':<12} {'SEVERITY':<9} {'ALERTS':>6}  {'OPENED':<24} TITLE")
     for item in items:
+        major = "yes" if item["major"] else ""
         typer.echo(
-            f"{item['id']:>5}  {item['status']:<12} {item['severity']:<9} {item['alert_count']:>6}  {item['opened_at']:<24} {item['title']}"
+            f"{item['id']:>5}  {item['priority']:<4} {major:<5} {item['status']:<12} {item['severity']:<9}"
+            f" {item['alert_count']:>6}  {item['opened_at']:<24} {item['title']}"
         )
     typer.echo(f"{len(items)} of {total} incident(s)")
 

@@ -124,3 +124,23 @@ async def test_pages_are_counted(sessions, clock, incident_id):
     await _pager(sessions, clock, RecordingChannel()).handle(make_event(EventKind.OPENED, incident_id=incident_id))
 
     assert (count("sent"), count("failed")) == (before[0] + 1, before[1])
+
+
+async def test_a_database_hiccup_after_sending_is_waited_out_not_sent_again(sessions, clock, incident_id, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    channel = RecordingChannel()
+    pager = _pager(sessions, clock, channel)
+    real_mark, calls = pager._mark, []
+
+    def flaky_mark(*args):
+        calls.append(args)
+        if len(calls) == 1:  # SQLite's "database is locked" while another writer commits
+            raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+        return real_mark(*args)
+
+    monkeypatch.setattr(pager, "_mark", flaky_mark)
+    done = await pager.handle(make_event(EventKind.OPENED, incident_id=incident_id))
+
+    assert [row.status for row in done] == ["sent"] and len(calls) == 2
+    assert len(channel.sent) == 1
