@@ -18,13 +18,15 @@ import time
 import urllib.request
 from pathlib import Path
 
-ALERTDESK = os.environ.get("BENCH_ALERTDESK", "/work/venv/bin/alertdesk")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ALERTDESK = os.environ.get("BENCH_ALERTDESK", str(REPO_ROOT / ".venv" / "bin" / "alertdesk"))
 AM_BINARY = os.environ.get("BENCH_ALERTMANAGER", shutil.which("prometheus-alertmanager") or "prometheus-alertmanager")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """A loopback port free right now for `kind` (SOCK_STREAM for HTTP, SOCK_DGRAM for the SNMP receiver)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
@@ -100,10 +102,15 @@ LAST_SCRAPE_S = [0.0]
 
 def scrape_metrics(base: str) -> dict[str, float]:
     """Every sample of GET /metrics as {'name{labels}': value}; LAST_SCRAPE_S[0] = how long the answer took."""
-    samples = {}
     t0 = time.monotonic()
     text = get(base + "/metrics", timeout=60)
     LAST_SCRAPE_S[0] = time.monotonic() - t0
+    return parse_metrics(text)
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Every sample of a Prometheus text exposition as {'name{labels}': value}."""
+    samples = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
             key, _, value = line.rpartition(" ")

@@ -13,8 +13,8 @@ the unique instance label) minus the alert's send time. Both clocks are this mac
 clock. After sending, the run waits (at most `--drain` s) until the writer has applied a
 command for every accepted alert, stops alertdesk, then reads the SQLite file.
 
-    cd /work/main && /work/venv/bin/python bench/latency.py --rate 1000 --fetch-wait 10
-    /work/venv/bin/python bench/latency.py --rate 200 --fetch-wait 1500
+    cd /work/main && .venv/bin/python bench/latency.py --rate 1000 --fetch-wait 10
+    .venv/bin/python bench/latency.py --rate 200 --fetch-wait 1500
 """
 from __future__ import annotations
 

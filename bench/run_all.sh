@@ -2,7 +2,7 @@
 # Every benchmark in docs/benchmarks.md, one at a time (each run < 2 min). Results: bench/results/*.json
 
 cd "$(dirname "$0")/.."
-PY=${PY:-/work/venv/bin/python}
+PY=${PY:-.venv/bin/python}
 REPEATS=${REPEATS:-2}
 for i in $(seq "$REPEATS"); do
   $PY bench/ingest.py --duration 20 --warmup 3

@@ -7,7 +7,7 @@ fresh SQLite file (migrated with `alertdesk db upgrade`'s code). Prints ms per c
 run and in the last 500 commands (does the cost grow with the incident's alert count?), and
 optionally a cProfile top list.
 
-    cd /work/main && /work/venv/bin/python bench/writer_profile.py --commands 3000
+    cd /work/main && .venv/bin/python bench/writer_profile.py --commands 3000
 """
 from __future__ import annotations
 

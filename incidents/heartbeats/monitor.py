@@ -74,6 +74,10 @@ class HeartbeatMonitor:
         self._specs = tuple(specs)
         #: The configured heartbeat names, sorted.
         self.names = tuple(sorted(spec.name for spec in self._specs))
+        # One write transaction at a time per worker: a transaction spans awaits (the publish), and
+        # concurrent ones would park every executor thread on SQLite's write lock, starving the
+        # thread its holder needs to commit (seen in bench/ingest.py --source heartbeat).
+        self._write_lock = asyncio.Lock()
         self._retry = retry
         self._ping_retry = ping_retry
         self._sync_lock = asyncio.Lock()
@@ -145,15 +149,15 @@ class HeartbeatMonitor:
         return [describe(record, self.started_at) for record in records]
 
     async def _sync_once(self) -> None:
-        now = self._clock.now()
-        async with self._transaction() as session:
+        async with self._write_lock, self._transaction() as session:
+            now = self._clock.now()
             plan = await asyncio.to_thread(lambda: store.sync(session=session, specs=self._specs, now=now))
             for envelope in plan.resolve:
                 await self._sink.publish(envelope)
 
     async def _ping_once(self, name: str) -> HeartbeatRecord:
-        now = self._clock.now()
-        async with self._transaction() as session:
+        async with self._write_lock, self._transaction() as session:
+            now = self._clock.now()
             before, missing = await asyncio.to_thread(_take_ping, session, name, now)
             if before is None:  # removed by another worker's newer configuration
                 raise UnknownHeartbeat(name, self.names)
@@ -163,7 +167,7 @@ class HeartbeatMonitor:
         return replace(before, state=HeartbeatState.OK, last_ping_at=now, missed_since=None)
 
     async def _check_once(self, now: datetime) -> list[str]:
-        async with self._transaction() as session:
+        async with self._write_lock, self._transaction() as session:
             claimed, missing = await asyncio.to_thread(_claim_overdue, session, now, self.started_at)
             for record in claimed:
                 await self._sink.publish(missed_report(record, now, self.started_at))
