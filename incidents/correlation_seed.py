@@ -17,7 +17,7 @@ from incidents.models import OPEN_STATUSES, CorrelationHold, Incident, IncidentA
 from streams.alerts.model import Alert, AlertStatus, Severity
 from streams.alerts.parsers.fields import location_of
 from streams.correlation.categories import Category, category_of
-from streams.correlation.commands import Disposition, DispositionKind, IncidentFacts
+from streams.correlation.commands import Disposition, DispositionKind
 from streams.correlation.state import Cluster, Held, Member, ScopeState, Suppressed
 from streams.ids import deterministic_id
 
@@ -74,20 +74,7 @@ def _cluster(incident: Incident) -> Cluster:
         inferred=incident.inferred_root,
         opened_at=incident.opened_at,
         resolved_at=incident.resolved_at if incident.status == "resolved" else None,
-        facts=IncidentFacts(
-            root=incident.root_component,
-            root_kind=incident.root_kind,
-            root_name=incident.root_name,
-            category=incident.category,
-            inferred=incident.inferred_root,
-            impact=incident.impact,
-            urgency=incident.urgency,
-            priority=incident.priority,
-            major=incident.major,
-            major_reason=incident.major_reason,
-            services=tuple(incident.services or ()),
-            affected=incident.affected_count,
-        ),
+        facts=incident.facts,
     )
 
 

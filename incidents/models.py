@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incidents.db import Base, UTCDateTime
+from streams.correlation.commands import IncidentFacts
 
 OPEN_STATUSES = ("triggered", "acknowledged")
 
@@ -65,6 +66,39 @@ class Incident(Base):
     major_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     services: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     affected_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    @property
+    def facts(self) -> IncidentFacts:
+        """Correlation's view of the incident as recorded (the inverse of `record_facts`)."""
+        return IncidentFacts(
+            root=self.root_component,
+            root_kind=self.root_kind,
+            root_name=self.root_name,
+            category=self.category,
+            inferred=self.inferred_root,
+            impact=self.impact,
+            urgency=self.urgency,
+            priority=self.priority,
+            major=self.major,
+            major_reason=self.major_reason,
+            services=tuple(self.services or ()),
+            affected=self.affected_count,
+        )
+
+    def record_facts(self, facts: IncidentFacts) -> None:
+        """Copy correlation's view onto the row; a declared major incident stays major."""
+        self.root_component = facts.root
+        self.root_kind = facts.root_kind
+        self.root_name = facts.root_name
+        self.category = facts.category
+        self.inferred_root = facts.inferred
+        self.impact = facts.impact
+        self.urgency = facts.urgency
+        self.priority = facts.priority
+        self.major = bool(self.major) or facts.major
+        self.major_reason = self.major_reason or facts.major_reason
+        self.services = list(facts.services)
+        self.affected_count = facts.affected
 
     alerts: Mapped[list["IncidentAlert"]] = relationship(
         back_populates="incident", order_by="IncidentAlert.id", cascade="all, delete-orphan"

@@ -112,7 +112,7 @@ def _open(session: Session, command: IncidentCommand, now: datetime) -> list[Inc
         opened_at=now,
         updated_at=now,
     )
-    _set_facts(incident, command.facts or IncidentFacts())
+    incident.record_facts(command.facts or IncidentFacts())
     session.add(incident)
     session.flush()  # the partial unique index rejects a second open incident of the group here
     if alert is not None:
@@ -171,7 +171,7 @@ def _reroot(session: Session, command: IncidentCommand, now: datetime) -> list[I
         return []
     incident.group_key = command.group_key
     incident.title = command.title
-    _set_facts(incident, command.facts)
+    incident.record_facts(command.facts)
     facts = command.facts
     how = "probable (inferred from its dependants' alerts)" if facts.inferred else "confirmed by its own alert"
     detail = f"root cause {facts.root_name or facts.root} [{facts.root}] ({facts.root_kind}), {how}"
@@ -184,7 +184,7 @@ def _prioritize(session: Session, command: IncidentCommand, now: datetime) -> li
     if incident is None or command.facts is None:
         return []
     was_major, before = incident.major, incident.priority
-    _set_facts(incident, command.facts)
+    incident.record_facts(command.facts)
     incident.major = was_major or command.facts.major  # a declared major incident stays major
     facts = command.facts
     detail = f"{before} → {facts.priority} (impact {facts.impact}, urgency {facts.urgency})"
@@ -243,22 +243,6 @@ def _suppress(session: Session, command: IncidentCommand, now: datetime) -> None
     row.alert = alert.to_dict()
     row.ends_at = alert.ends_at
     row.updated_at = now
-
-
-def _set_facts(incident: Incident, facts: IncidentFacts) -> None:
-    """Copy correlation's view of the incident onto its row."""
-    incident.root_component = facts.root
-    incident.root_kind = facts.root_kind
-    incident.root_name = facts.root_name
-    incident.category = facts.category
-    incident.inferred_root = facts.inferred
-    incident.impact = facts.impact
-    incident.urgency = facts.urgency
-    incident.priority = facts.priority
-    incident.major = bool(incident.major) or facts.major
-    incident.major_reason = incident.major_reason or facts.major_reason
-    incident.services = list(facts.services)
-    incident.affected_count = facts.affected
 
 
 def _open_of_group(session: Session, group_key: str) -> Incident | None:

@@ -85,6 +85,7 @@ class Correlator:
         self._causes_cache: dict[tuple[str, Category], tuple[Upstream, ...]] = {}
         self._cause_ids_cache: dict[tuple[str, Category], frozenset[str]] = {}
         self._loss_cache: dict[str, tuple[int, tuple[Component, ...]]] = {}
+        self._touched_cache: dict[str, frozenset[str]] = {}
 
     # ----------------------------------------------------------------------------------- inputs
 
@@ -477,9 +478,13 @@ class Correlator:
     def _suppression(self, alert: Alert, component: Component | None, now: datetime) -> Disposition | None:
         if self._suppressor is None:
             return None
-        touched = frozenset()
+        touched: frozenset[str] = frozenset()
         if component is not None:
-            touched = frozenset({component.id, *(u.component.id for u in self.topology.upstreams(component.id))})
+            # Every new alert and every tick's re-check asks: walk the topology once per component.
+            touched = self._touched_cache.get(component.id)
+            if touched is None:
+                touched = frozenset({component.id, *(u.component.id for u in self.topology.upstreams(component.id))})
+                self._touched_cache[component.id] = touched
         return self._suppressor(alert.labels, touched, now)
 
     def _reopenable(self, cluster: Cluster, now: datetime) -> bool:
