@@ -15,6 +15,7 @@ from contextlib import ExitStack
 import faust
 
 from alertdesk.db_migrate import upgrade
+from alertdesk.paging_directory import DEMO_PHONE, uses_twilio_fake
 from alertdesk.runtime import Runtime, write_runtime
 from alertdesk.settings import Settings
 from alertdesk.wiring import build_pipeline
@@ -77,10 +78,19 @@ def banner(settings: Settings, bootstrap: tuple[str, ...], embedded: bool) -> st
             f"  metrics    {api}/metrics   health: {api}/healthz",
             f"  database   {settings.database_url}",
             f"  broker     {broker}, topics prefixed {settings.topic_prefix!r}",
-            f"  pages      {', '.join(settings.page_routes)}",
+            f"  paging     {paging_line(settings)}",
             "  stop with Ctrl-C",
         ]
     )
+
+
+def paging_line(settings: Settings) -> str:
+    """Who gets paged how: the paging files, or the default's console (and demo phone through the Twilio fake)."""
+    if settings.paging_files:
+        twilio = "Twilio" if settings.twilio_account_sid else "no Twilio account: SMS and calls are not sent"
+        return f"{', '.join(settings.paging_files)} ({twilio})"
+    demo = f"; SMS and calls to {DEMO_PHONE} via the bundled Twilio fake" if uses_twilio_fake(settings) else ""
+    return f"default directory: 'on-call' on the console{demo}"
 
 
 def run_pipeline(settings: Settings) -> None:

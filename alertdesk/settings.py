@@ -43,8 +43,19 @@ class Settings:
     # "source=bearer:TOKEN", "source=basic:USER:PASSWORD", "*=…" (streams/alerts/receivers/auth.py); empty = open.
     # Secrets: kept out of repr so a logged Settings never shows them.
     ingest_auth: tuple[str, ...] = dataclasses.field(default=(), repr=False)
-    page_routes: tuple[str, ...] = ("on-call:console",)
     page_send_timeout_s: float = 10.0
+    # Paging (docs/paging.md): how often the timer loop looks for due escalation steps and messages, and the
+    # base URL people and Twilio reach this worker at (links in SMS, webhooks); empty = http://HTTP_HOST:HTTP_PORT.
+    paging_tick_s: float = 0.5
+    public_url: str = ""
+    # Twilio (docs/paging.md#twilio): credentials from the environment, never from a file in the repository.
+    # With no account and no paging file, `up` runs the bundled Twilio fake for the demo phone.
+    twilio_account_sid: str = dataclasses.field(default="", repr=False)
+    twilio_auth_token: str = dataclasses.field(default="", repr=False)
+    twilio_from_number: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    # Chat group bots "NAME=KIND:URL;secret=S" (dingtalk, wecom, feishu); a contact's address names the bot. Secrets.
+    chat_bots: tuple[str, ...] = dataclasses.field(default=(), repr=False)
     # SNMP traps (docs/snmp.md): "HOST:PORT" to listen on, empty = off; v1/v2c communities; v3 users as
     # "user=NAME engine=HEX auth=PROTO:KEY priv=PROTO:KEY" (streams/alerts/receivers/snmp_config.py). Secrets.
     snmp_listen: str = ""
@@ -60,6 +71,9 @@ class Settings:
     flap_quiet_s: float = 300.0
     # Topology files (YAML/CSV, docs/topology.md) validated and loaded into the database at startup.
     topology_files: tuple[str, ...] = ()
+    # Paging files (YAML, docs/paging-file.md): people, schedules, escalation policies; empty = the
+    # embedded default directory (one person "on-call" on the console, notify/default_directory.py).
+    paging_files: tuple[str, ...] = ()
     # Correlation (docs/correlation.md): windows in seconds, label grouping for alerts with no topology.
     correlation_window_s: float = 300.0
     correlation_hold_down_s: float = 5.0

@@ -1,13 +1,17 @@
 """I/O: the one HTTP app of a worker — ingest, incident API, metrics and health — served on faust's event loop."""
 from __future__ import annotations
 
-from fastapi import FastAPI, Response
+from typing import Sequence
+
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import sessionmaker
 
+from incidents.action_service import IncidentActions
 from incidents.api import incident_router, suppressed_alert_router
 from incidents.heartbeats.api import heartbeat_router
 from incidents.heartbeats.monitor import HeartbeatMonitor
+from incidents.lifecycle_api import lifecycle_router
 from incidents.silences.api import silence_router
 from incidents.topology.api import topology_router
 from notify.api import page_router
@@ -25,16 +29,22 @@ def build_http_app(
     heartbeats: HeartbeatMonitor,
     ingest_auth: IngestAuth = NO_AUTH,
     ingest_max_body_bytes: int = MAX_BODY_BYTES,
+    actions: IncidentActions | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """Assemble the worker's HTTP app from the routers each package owns."""
+    """Assemble the worker's HTTP app from the routers each package owns (people's actions when `actions` is given)."""
     api = FastAPI(title="alertdesk", version="0.1.0", openapi_url="/api/openapi.json", docs_url="/api/docs")
     api.include_router(ingest_router(sink, clock, auth=ingest_auth, max_body_bytes=ingest_max_body_bytes))
     api.include_router(incident_router(sessions))
+    if actions is not None:
+        api.include_router(lifecycle_router(actions))
     api.include_router(heartbeat_router(heartbeats, auth=ingest_auth))
     api.include_router(silence_router(sessions, clock))
     api.include_router(topology_router(sessions))
     api.include_router(suppressed_alert_router(sessions))
     api.include_router(page_router(sessions))
+    for router in routers:  # what other packages serve on this worker (Twilio's webhooks)
+        api.include_router(router)
 
     @api.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -1,7 +1,6 @@
 """I/O: puts the packages together on one faust app — the only place that knows all of them."""
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Mapping
@@ -11,17 +10,15 @@ from faust.contrib.asgi import serve_asgi
 from sqlalchemy import Engine
 
 from alertdesk.correlation import register_correlation
+from alertdesk.paging import register_paging
 from alertdesk.settings import Settings, SettingsError, ingest_auth_sources
 from alertdesk.web import build_http_app
+from incidents.action_service import IncidentActions, topic_publisher
 from incidents.db import create_db_engine, session_factory, sqlalchemy_url
 from incidents.heartbeats.agent import register_heartbeats
 from incidents.heartbeats.monitor import HeartbeatMonitor
 from incidents.heartbeats.schedule import parse_heartbeats
 from incidents.writer_agent import register_writer
-from notify.channels.console import ConsoleChannel
-from notify.pager import Pager
-from notify.pager_agent import register_pager
-from notify.planner import Route
 from streams.agents.dedupe import register_dedupe
 from streams.agents.normalize import register_normalize
 from streams.alerts.flapping import FlapPolicy
@@ -42,21 +39,6 @@ class Pipeline:
     app: faust.App
     topics: StreamTopics
     engine: Engine
-
-
-def parse_routes(specs: tuple[str, ...]) -> tuple[Route, ...]:
-    """Turn 'recipient:channel' strings from the settings into routes.
-
-    Raises:
-        ValueError: if a spec has no ':' or an empty part.
-    """
-    routes = []
-    for spec in specs:
-        recipient, _, channel = spec.partition(":")
-        if not recipient or not channel:
-            raise ValueError(f"page route {spec!r} must look like 'recipient:channel', e.g. 'on-call:console'")
-        routes.append(Route(recipient=recipient, channel=channel))
-    return tuple(routes)
 
 
 def parsers(settings: Settings) -> Mapping[str, Parser]:
@@ -113,14 +95,8 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     register_dedupe(app, topics, clock, flap_policy)
     register_correlation(app, topics, sessions, clock, settings)
     register_writer(app, topics, sessions, clock)
-    pager = Pager(
-        sessions,
-        channels={"console": ConsoleChannel(stream=sys.stdout)},
-        routes=parse_routes(settings.page_routes),
-        clock=clock,
-        send_timeout=settings.page_send_timeout_s,
-    )
-    register_pager(app, topics, pager)
+    actions = IncidentActions(sessions, topic_publisher(topics.events), clock=clock)
+    paging = register_paging(app, topics, sessions, clock, settings, actions)
 
     sink = RawSink(topics.raw, ack_timeout_s=settings.ingest_ack_timeout_s, max_in_flight=settings.ingest_max_in_flight)
     heartbeats = HeartbeatMonitor(sessions, sink, clock, parse_heartbeats(settings.heartbeats))
@@ -132,6 +108,8 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
         heartbeats=heartbeats,
         ingest_auth=parse_ingest_auth(settings.ingest_auth, sources=ingest_auth_sources()),
         ingest_max_body_bytes=settings.ingest_max_body_bytes,
+        actions=actions,
+        routers=paging.routers,
     )
     serve_asgi(app, api, host=settings.http_host, port=settings.http_port, access_log=False)
     snmp = snmp_receiver(settings, sink, clock)

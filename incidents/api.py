@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from incidents.queries import get_incident, list_incidents, list_suppressed
 
-IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
+IncidentStatus = Literal["triggered", "acknowledged", "resolved", "closed"]
 
 
 def incident_router(session_factory: sessionmaker) -> APIRouter:

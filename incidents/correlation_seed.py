@@ -73,7 +73,8 @@ def _cluster(incident: Incident) -> Cluster:
         root=incident.root_component,
         inferred=incident.inferred_root,
         opened_at=incident.opened_at,
-        resolved_at=incident.resolved_at if incident.status == "resolved" else None,
+        # A closed incident was resolved first: correlation sees it as resolved (a re-fire opens a new one).
+        resolved_at=incident.resolved_at if incident.status in ("resolved", "closed") else None,
         facts=incident.facts,
     )
 

@@ -86,8 +86,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    """Start the transaction SQLAlchemy asked for (see `_sqlite_pragmas`)."""
-    connection.exec_driver_sql("BEGIN")
+    """Start the transaction SQLAlchemy asked for (see `_sqlite_pragmas`), holding the write lock from the start.
+
+    A deferred BEGIN reads a WAL snapshot and fails at once with "database is locked" when it
+    later writes after another connection committed (the busy timeout cannot help: its snapshot
+    is stale). The pager, the timer loop, Twilio's callbacks and the writer all read then write,
+    concurrently, so every transaction is IMMEDIATE and waits its turn instead.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker:

@@ -26,6 +26,10 @@ class EventKind(StrEnum):
     ROOT_CHANGED = "root_changed"
     PRIORITY_CHANGED = "priority_changed"
     MAJOR_DECLARED = "major_declared"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    NOTE_ADDED = "note_added"
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ class IncidentEvent:
     priority: str = "P5"
     major: bool = False
     root: str | None = None
+    #: Who caused the event (a person's id, or "system" for the pipeline) and from where
+    #: (ui, api, cli, sms, phone, system): the pager tells the others "acknowledged by li.wei via sms".
+    actor: str = "system"
+    via: str = "system"
 
     def to_dict(self) -> dict[str, Any]:
         """Encode for a topic."""
@@ -64,11 +72,13 @@ class IncidentEvent:
             "priority": self.priority,
             "major": self.major,
             "root": self.root,
+            "actor": self.actor,
+            "via": self.via,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "IncidentEvent":
-        """Decode from a topic."""
+        """Decode from a topic; fields added later default, so messages already on the topic still decode."""
         return cls(
             event_id=data["event_id"],
             kind=EventKind(data["kind"]),
@@ -84,4 +94,6 @@ class IncidentEvent:
             priority=data.get("priority", "P5"),
             major=bool(data.get("major", False)),
             root=data.get("root"),
+            actor=data.get("actor", "system"),
+            via=data.get("via", "system"),
         )

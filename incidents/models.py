@@ -1,8 +1,9 @@
 """I/O: SQLAlchemy models of the system of record: incidents, their alerts, and their timeline.
 
 Unique keys make the incident writer idempotent: `incidents.incident_key` (one row per
-occurrence of a group), a partial unique index allowing one open incident per `group_key`,
-`incident_alerts (incident_id, fingerprint)`, and `timeline_events.event_id`.
+occurrence of a group), a partial unique index allowing one open incident per `group_key`
+(neither resolved nor closed), `incident_alerts (incident_id, fingerprint)`, and
+`timeline_events.event_id`.
 """
 from __future__ import annotations
 
@@ -22,9 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incidents.db import Base, UTCDateTime
+from incidents.events import EventKind, IncidentEvent
+from streams.alerts.model import Severity
 from streams.correlation.commands import IncidentFacts
 
 OPEN_STATUSES = ("triggered", "acknowledged")
+#: The index condition of "open": kept in step with OPEN_STATUSES (and migration 0006).
+OPEN_GROUP_WHERE = "status NOT IN ('resolved', 'closed')"
 
 
 class Incident(Base):
@@ -36,8 +41,8 @@ class Incident(Base):
             "uq_incidents_open_group",
             "group_key",
             unique=True,
-            sqlite_where=text("status != 'resolved'"),
-            postgresql_where=text("status != 'resolved'"),
+            sqlite_where=text(OPEN_GROUP_WHERE),
+            postgresql_where=text(OPEN_GROUP_WHERE),
         ),
     )
 
@@ -52,6 +57,11 @@ class Incident(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What people did (incidents.actions): who acknowledged, who it is assigned to, when it was closed.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # What correlation knows (streams.correlation.commands.IncidentFacts), kept current by the writer.
     scope: Mapped[str] = mapped_column(String(128), nullable=False, default="", index=True)
     root_component: Mapped[str | None] = mapped_column(String(256), nullable=True)
@@ -150,6 +160,28 @@ class TimelineEvent(Base):
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")
+
+    def as_event(self) -> IncidentEvent:
+        """The announcement of this entry on `incidents.events`, with its incident's current state."""
+        incident = self.incident
+        return IncidentEvent(
+            event_id=self.event_id,
+            kind=EventKind(self.kind),
+            incident_id=incident.id,
+            incident_key=incident.incident_key,
+            title=incident.title,
+            severity=Severity(incident.severity),
+            status=incident.status,
+            site=incident.site,
+            alert_count=incident.alert_count,
+            occurred_at=self.occurred_at,
+            detail=self.detail,
+            priority=incident.priority,
+            major=incident.major,
+            root=incident.root_component,
+            actor=self.actor,
+            via=self.origin,
+        )
 
 
 class CorrelationHold(Base):

@@ -80,6 +80,10 @@ def _summary(incident: Incident) -> dict[str, Any]:
         "opened_at": format_instant(incident.opened_at),
         "updated_at": format_instant(incident.updated_at),
         "resolved_at": _instant(incident.resolved_at),
+        "acknowledged_at": _instant(incident.acknowledged_at),
+        "acknowledged_by": incident.acknowledged_by,
+        "assignee": incident.assignee,
+        "closed_at": _instant(incident.closed_at),
         "scope": incident.scope,
         "root_component": incident.root_component,
         "root_name": incident.root_name,
@@ -132,13 +136,13 @@ def _suppressed(row: SuppressedAlert) -> dict[str, Any]:
 
 
 def _timeline(row: TimelineEvent) -> dict[str, Any]:
-    """One timeline entry."""
+    """One timeline entry: what, when, who (`actor`, "system" for the pipeline) and from where (`via`)."""
     return {
         "event_id": row.event_id,
         "kind": row.kind,
         "occurred_at": format_instant(row.occurred_at),
         "actor": row.actor,
-        "origin": row.origin,
+        "via": row.origin,
         "detail": row.detail,
     }
 

@@ -4,6 +4,12 @@ Every command is recorded on the timeline under its `command_id`; a command alre
 is not applied again, its events are read back and returned, so the writer can re-announce
 them after a crash between commit and send. Event ids are `deterministic_id(command_id, kind)`.
 Functions take the session keyword-only and never commit: the shell owns the transaction.
+
+People change incidents behind correlation's back (`incidents.actions`): correlation may still
+hold a group open that a person resolved or closed. A firing alert attached to such an incident
+reopens it when it was resolved; when it was closed, a new incident opens in its place under
+`successor_key` (or the alert joins the group's open incident), and correlation's later commands
+for the closed incident's key follow that chain to the newest incident.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from incidents.events import EventKind, IncidentEvent
+from incidents.lifecycle import Status
 from incidents.models import (
     OPEN_STATUSES,
     CorrelationHold,
@@ -61,7 +68,7 @@ def _apply(session: Session, command: IncidentCommand, now: datetime) -> list[In
         select(TimelineEvent).where(TimelineEvent.command_id == command.command_id).order_by(TimelineEvent.id)
     ).all()
     if recorded:
-        return [_event(row) for row in recorded]
+        return [row.as_event() for row in recorded]
     if command.kind is CommandKind.HOLD:
         _hold(session, command, now)
         return []
@@ -84,24 +91,51 @@ def _apply(session: Session, command: IncidentCommand, now: datetime) -> list[In
 
 
 def _open_or_attach(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
-    """Attach to the command's incident (or its group's open one); open a new incident if there is none."""
+    """Attach to the command's incident (or its group's open one); open a new incident if there is none.
+
+    A firing alert does not land silently on an incident a person resolved or closed (see the
+    module's docstring): the incident is reopened, or a new one opens in place of a closed one.
+    """
     incident = _target(session, command)
     if incident is None:
         return _open(session, command, now)
     if command.alert is None:  # an OPEN without an alert landing on an existing incident adds nothing
         return []
+    events: list[IncidentEvent] = []
+    if incident.status not in OPEN_STATUSES:
+        if command.alert.status is not AlertStatus.FIRING:
+            if incident.status == Status.CLOSED:  # a closed incident is history; nothing fires on it
+                return []
+        else:
+            live = _open_of_group(session, incident.group_key)
+            if live is not None:
+                incident = live
+            elif incident.status == Status.CLOSED:
+                reason = f"incident {incident.id} was closed"
+                return _open(session, command, now, incident_key=successor_key(incident.incident_key), reason=reason)
+            else:
+                _reopened(incident)
+                detail = "re-fired after manual resolve"
+                events.append(_record(session, incident, command, EventKind.REOPENED, now, detail))
     _upsert_alert(session, incident, command, status=command.alert.status, ends_at=command.alert.ends_at)
     if command.severity.rank > Severity(incident.severity).rank:  # an incident is as bad as its worst alert
         incident.severity = str(command.severity)
     detail = f"{command.alert.name} on {command.alert.resource} ({command.alert.severity})"
-    return [_record(session, incident, command, EventKind.ALERT_ATTACHED, now, detail)]
+    return events + [_record(session, incident, command, EventKind.ALERT_ATTACHED, now, detail)]
 
 
-def _open(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
-    """Insert a triggered incident with the command's alert, and its "opened" event."""
+def successor_key(incident_key: str) -> str:
+    """The key of the incident that opens when the group of the closed incident `incident_key` fires again."""
+    return deterministic_id(incident_key, "after-close")
+
+
+def _open(
+    session: Session, command: IncidentCommand, now: datetime, *, incident_key: str | None = None, reason: str = ""
+) -> list[IncidentEvent]:
+    """Insert a triggered incident with the command's alert, and its "opened" event (`reason` says why, if special)."""
     alert = command.alert
     incident = Incident(
-        incident_key=command.incident_key,
+        incident_key=incident_key or command.incident_key,
         group_key=command.group_key,
         title=command.title,
         severity=str(command.severity),
@@ -118,6 +152,7 @@ def _open(session: Session, command: IncidentCommand, now: datetime) -> list[Inc
     if alert is not None:
         _upsert_alert(session, incident, command, status=alert.status, ends_at=alert.ends_at)
     detail = f"opened by {alert.name} on {alert.resource}" if alert else "opened"
+    detail = f"{detail} ({reason})" if reason else detail
     events = [_record(session, incident, command, EventKind.OPENED, now, detail)]
     if incident.major:
         events.append(_record(session, incident, command, EventKind.MAJOR_DECLARED, now, incident.major_reason or "major"))
@@ -125,28 +160,47 @@ def _open(session: Session, command: IncidentCommand, now: datetime) -> list[Inc
 
 
 def _resolve_alert(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
-    """Mark the command's alert resolved on its incident; nothing to do if there is no incident."""
+    """Mark the command's alert resolved on its incident; nothing to do if there is no incident.
+
+    Following a closed incident's successors, the alert is resolved on the newest incident that holds it.
+    """
     alert = _require_alert(command)
     incident = _target(session, command)
     if incident is None:
         return []
+    named = _by_key(session, command.incident_key)
+    chain = _chain(session, named) if named is not None else [incident]
+    if len(chain) > 1:
+        holders = set(
+            session.scalars(
+                select(IncidentAlert.incident_id).where(
+                    IncidentAlert.fingerprint == alert.fingerprint,
+                    IncidentAlert.incident_id.in_([link.id for link in chain]),
+                )
+            )
+        )
+        incident = next((link for link in reversed(chain) if link.id in holders), incident)
     _upsert_alert(session, incident, command, status=AlertStatus.RESOLVED, ends_at=alert.ends_at or now)
     detail = f"{alert.name} on {alert.resource} resolved"
     return [_record(session, incident, command, EventKind.ALERT_RESOLVED, now, detail)]
 
 
 def _resolve(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
-    """Resolve the incident; an already resolved one keeps its first resolution and returns its events."""
+    """Resolve the incident; an already resolved (or closed) one keeps its first resolution and returns its events.
+
+    A person may have resolved it first: correlation's resolve then changes nothing.
+    """
     incident = _by_key(session, command.incident_key)
     if incident is None:
         return []
-    if incident.status == "resolved":
+    incident = _chain(session, incident)[-1]
+    if incident.status in (Status.RESOLVED, Status.CLOSED):
         earlier = session.scalars(
             select(TimelineEvent)
             .where(TimelineEvent.incident_id == incident.id, TimelineEvent.kind == str(EventKind.RESOLVED))
             .order_by(TimelineEvent.id)
         ).all()
-        return [_event(row) for row in earlier]
+        return [row.as_event() for row in earlier]
     incident.status = "resolved"
     incident.resolved_at = now
     incident.updated_at = now
@@ -154,12 +208,19 @@ def _resolve(session: Session, command: IncidentCommand, now: datetime) -> list[
 
 
 def _reopen(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
-    """Reopen a resolved incident (a re-fire within its reopen window); already open, or superseded, is a no-op."""
+    """Reopen a resolved incident (a re-fire within its reopen window); already open, or superseded, is a no-op.
+
+    A closed incident cannot be reopened: its re-fired alert opens a new incident in its place.
+    """
     incident = _by_key(session, command.incident_key)
-    if incident is None or incident.status != "resolved" or _open_of_group(session, incident.group_key) is not None:
+    if incident is None:
         return []
-    incident.status = "triggered"
-    incident.resolved_at = None
+    incident = _chain(session, incident)[-1]
+    if incident.status == Status.CLOSED:
+        return _open_or_attach(session, command, now) if command.alert is not None else []
+    if incident.status != Status.RESOLVED or _open_of_group(session, incident.group_key) is not None:
+        return []
+    _reopened(incident)
     detail = f"reopened by {command.alert.name} on {command.alert.resource}" if command.alert else "reopened"
     return [_record(session, incident, command, EventKind.REOPENED, now, detail)]
 
@@ -253,11 +314,31 @@ def _open_of_group(session: Session, group_key: str) -> Incident | None:
 
 
 def _target(session: Session, command: IncidentCommand) -> Incident | None:
-    """The incident named by the key, else the open incident of the group (stream state was rebuilt)."""
+    """The incident named by the key (or the newest one opened in its place after a close), else the open
+    incident of the group (stream state was rebuilt)."""
     incident = _by_key(session, command.incident_key)
     if incident is not None:
-        return incident
+        return _chain(session, incident)[-1]
     return _open_of_group(session, command.group_key)
+
+
+def _chain(session: Session, incident: Incident) -> list[Incident]:
+    """`incident`, then each incident opened in place of a closed one (`successor_key`), oldest first."""
+    chain = [incident]
+    while chain[-1].status == Status.CLOSED:
+        successor = _by_key(session, successor_key(chain[-1].incident_key))
+        if successor is None:
+            break
+        chain.append(successor)
+    return chain
+
+
+def _reopened(incident: Incident) -> None:
+    """Put a resolved incident back to triggered: unresolved, and nobody has acknowledged it since."""
+    incident.status = str(Status.TRIGGERED)
+    incident.resolved_at = None
+    incident.acknowledged_at = None
+    incident.acknowledged_by = None
 
 
 def _by_key(session: Session, incident_key: str) -> Incident | None:
@@ -314,31 +395,12 @@ def _record(
         command_id=command.command_id,
         kind=str(kind),
         occurred_at=now,
+        actor="system",
+        origin="system",
         detail=detail,
     )
     session.add(row)
-    return _event(row)
-
-
-def _event(row: TimelineEvent) -> IncidentEvent:
-    """The announcement of a timeline row, with its incident's current state."""
-    incident = row.incident
-    return IncidentEvent(
-        event_id=row.event_id,
-        kind=EventKind(row.kind),
-        incident_id=incident.id,
-        incident_key=incident.incident_key,
-        title=incident.title,
-        severity=Severity(incident.severity),
-        status=incident.status,
-        site=incident.site,
-        alert_count=incident.alert_count,
-        occurred_at=row.occurred_at,
-        detail=row.detail,
-        priority=incident.priority,
-        major=incident.major,
-        root=incident.root_component,
-    )
+    return row.as_event()
 
 
 def _require_alert(command: IncidentCommand) -> Alert:

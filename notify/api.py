@@ -1,7 +1,8 @@
 """I/O: the pages API (`GET /api/pages`): what the outbox holds — every page and notice, sent or not.
 
-Read-only. "Was anyone paged for incident 12, how, and did it go out?" is answered here;
-escalation level 0 is an informational notice (resolved), level 1 and up are pages.
+Read-only. "Was anyone paged for incident 12, how, and did it go out — and if not, why?" is
+answered here: every page, notice and page not sent (with its `reason`), and the provider's
+delivery status. `escalation_level` is the escalation step (0 for notices and major-incident pages).
 """
 from __future__ import annotations
 
@@ -43,12 +44,21 @@ def _page(row: OutboxMessage) -> dict[str, Any]:
         "id": row.id,
         "incident_id": row.incident_id,
         "event_id": row.event_id,
+        "purpose": row.purpose,
+        "cycle": row.cycle,
         "escalation_level": row.escalation_level,
         "recipient": row.recipient,
+        "contact": row.contact,
         "channel": row.channel,
+        "address": row.address,
         "attempt": row.attempt,
         "status": row.status,
+        "reason": row.reason,
+        "provider_id": row.provider_id,
+        "provider_status": row.provider_status,
+        "error": row.error,
         "body": row.body,
+        "due_at": format_instant(row.due_at),
         "created_at": format_instant(row.created_at),
         "sent_at": None if row.sent_at is None else format_instant(row.sent_at),
     }

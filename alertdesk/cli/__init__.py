@@ -11,6 +11,7 @@ from alertdesk.cli.common import ConfigOption, settings_or_exit
 from alertdesk.cli.dlq import dlq_app
 from alertdesk.cli.heartbeats import heartbeats_app
 from alertdesk.cli.incidents import incidents_app
+from alertdesk.cli.oncall import oncall_app, paging_app
 from alertdesk.cli.silences import maintenance_app, silence_app
 from alertdesk.cli.topology import topology_app
 from alertdesk.settings import Settings, SettingsError
@@ -24,6 +25,8 @@ app.add_typer(silence_app, name="silence")
 app.add_typer(maintenance_app, name="maintenance")
 app.add_typer(heartbeats_app, name="heartbeats")
 app.add_typer(topology_app, name="topology")
+app.add_typer(oncall_app, name="oncall")
+app.add_typer(paging_app, name="paging")
 
 
 def run_or_exit(settings: Settings) -> None:

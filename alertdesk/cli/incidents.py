@@ -1,23 +1,35 @@
-"""I/O: `alertdesk incidents list|show`: read incidents from the system of record."""
+"""I/O: `alertdesk incidents list|show` read incidents from the system of record;
+`ack|resolve|close|reopen|assign|note` act on one through the running worker's API.
+
+Reads go to the database, so they answer while no worker runs. Actions go through the worker
+(`--url`, default http://HTTP_HOST:HTTP_PORT of the settings), never straight to the database:
+only the worker announces them on `incidents.events`, which is what stops the pager escalating.
+"""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional
 
+import httpx
 import typer
 
-if TYPE_CHECKING:
-    pass
+from alertdesk.cli.common import ConfigOption, open_session, settings_or_exit
 
-from alertdesk.cli.common import ConfigOption, open_session
+incidents_app = typer.Typer(
+    help="Read incidents, and acknowledge, resolve, close, reopen, assign or note them.", no_args_is_help=True
+)
 
-incidents_app = typer.Typer(help="Read incidents from the system of record.", no_args_is_help=True)
+HTTP_TIMEOUT_S = 10.0
+UrlOption = typer.Option(None, "--url", help="The worker's API (default http://HTTP_HOST:HTTP_PORT of the settings).")
+ByOption = typer.Option(..., "--by", help="Who acts (a person's id).")
+NoteOption = typer.Option("", "--note", help="Words for the timeline.")
 
 
 @incidents_app.command("list")
 def incidents_list(
-    status: Optional[str] = typer.Option(None, help="triggered, acknowledged or resolved."),
+    status: Optional[str] = typer.Option(None, help="triggered, acknowledged, resolved or closed."),
     limit: int = typer.Option(50, min=1, max=500),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     config: Optional[Path] = ConfigOption,
@@ -51,3 +63,106 @@ def incidents_show(incident_id: int, config: Optional[Path] = ConfigOption) -> N
         typer.echo(f"incident {incident_id} not found", err=True)
         raise typer.Exit(1)
     typer.echo(json.dumps(incident, ensure_ascii=False, indent=2))
+
+
+@incidents_app.command("ack")
+def incidents_ack(
+    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Acknowledge a triggered incident: you are on it, escalation stops."""
+    _act(config, url, incident_id, "ack", {"by": by, "note": note})
+
+
+@incidents_app.command("resolve")
+def incidents_resolve(
+    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Resolve a triggered or acknowledged incident."""
+    _act(config, url, incident_id, "resolve", {"by": by, "note": note})
+
+
+@incidents_app.command("close")
+def incidents_close(
+    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Close a resolved incident for good."""
+    _act(config, url, incident_id, "close", {"by": by, "note": note})
+
+
+@incidents_app.command("reopen")
+def incidents_reopen(
+    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Reopen a resolved incident."""
+    _act(config, url, incident_id, "reopen", {"by": by, "note": note})
+
+
+@incidents_app.command("assign")
+def incidents_assign(
+    incident_id: int,
+    to: str = typer.Option(..., "--to", help="A person id or a group id."),
+    by: str = ByOption,
+    url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Assign an incident that is not closed to a person or a group."""
+    _act(config, url, incident_id, "assign", {"by": by, "assignee": to})
+
+
+@incidents_app.command("note")
+def incidents_note(
+    incident_id: int,
+    text: str = typer.Argument(..., help="The note."),
+    by: str = ByOption,
+    url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Add a note to the timeline of an incident that is not closed."""
+    _act(config, url, incident_id, "notes", {"by": by, "text": text})
+
+
+def _act(config: Optional[Path], url: Optional[str], incident_id: int, action: str, body: dict[str, Any]) -> None:
+    """POST the action to the worker and print what happened; print the worker's refusal and exit 1 on an error."""
+    from incidents.lifecycle_api import IDEMPOTENCY_HEADER, VIA_HEADER
+
+    base = (url or _api_url(config)).rstrip("/")
+    # One key per invocation: should the worker answer 503 after committing, its message names the key.
+    headers = {VIA_HEADER: "cli", IDEMPOTENCY_HEADER: uuid.uuid4().hex}
+    try:
+        response = httpx.post(
+            f"{base}/api/incidents/{incident_id}/{action}", json=body, headers=headers, timeout=HTTP_TIMEOUT_S
+        )
+    except httpx.HTTPError as exc:
+        typer.echo(f"cannot reach the worker at {base}: {exc} (is `alertdesk up` running? --url says where)", err=True)
+        raise typer.Exit(1) from exc
+    if response.status_code >= 400:
+        typer.echo(f"refused ({response.status_code}): {_reason(response)}", err=True)
+        raise typer.Exit(1)
+    for event in response.json()["events"]:
+        typer.echo(
+            f"incident {event['incident_id']} {event['kind']} by {event['actor']} (via {event['via']}),"
+            f" now {event['status']}: {event['detail']}"
+        )
+
+
+def _api_url(config: Optional[Path]) -> str:
+    """The worker's API of the settings; a wildcard listen address is reached on the loopback."""
+    settings = settings_or_exit(config)
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(settings.http_host, settings.http_host)
+    return f"http://{host}:{settings.http_port}"
+
+
+def _reason(response: httpx.Response) -> str:
+    """The worker's error message: FastAPI's `detail`, a string or a list of field errors."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip() or response.reason_phrase
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(detail, list):  # request validation: [{"loc": [...], "msg": ...}, ...]
+        return "; ".join(f"{'.'.join(str(part) for part in item.get('loc', ()))}: {item.get('msg')}" for item in detail)
+    return str(detail)

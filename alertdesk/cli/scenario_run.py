@@ -20,6 +20,7 @@ import httpx
 from alertdesk.cli.common import Broker, send_envelope
 from alertdesk.cli.scenario_files import Scenario
 from alertdesk.correlation import SILENCE_REFRESH_S
+from notify.notifications import PAGING_PURPOSES
 from streams.alerts.model import Envelope
 from streams.alerts.scenario import CONTENT_TYPE
 from streams.clock import Clock, parse_instant
@@ -29,7 +30,6 @@ from streams.kafka_admin import RawProducer
 
 HTTP_TIMEOUT_S = 10.0
 PAGE_SIZE = 500
-FIRST_PAGE_LEVEL = 1  # escalation level 0 is a notice (resolved), not a page
 
 
 class ScenarioRunError(RuntimeError):
@@ -114,10 +114,16 @@ class ScenarioRunner:
     def outcome(self, scenario: Scenario, sent: Sent) -> Outcome:
         """The scenario's incidents (by its site), their pages, and its suppressed alerts, read from the API."""
         site = scenario.expected.site
+        # A page is one person reached once for one escalation step, however many channels carried it
+        # (SMS, then a call); notices (acknowledged, resolved) and messages never sent are not pages.
+        paged = {
+            (page["incident_id"], page["cycle"], page["purpose"], page["escalation_level"], page["recipient"])
+            for page in self.items("/api/pages")
+            if page["purpose"] in PAGING_PURPOSES and page["status"] == "sent"
+        }
         pages: dict[int, int] = {}
-        for page in self.items("/api/pages"):
-            if page["escalation_level"] >= FIRST_PAGE_LEVEL:
-                pages[page["incident_id"]] = pages.get(page["incident_id"], 0) + 1
+        for incident_id, *_ in paged:
+            pages[incident_id] = pages.get(incident_id, 0) + 1
         incidents = []
         for summary in self.items("/api/incidents"):
             if summary["scope"] != site:

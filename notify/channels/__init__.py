@@ -1,1 +1,1 @@
-"""Channels: the ways a page reaches a person (console now; SMS and voice later)."""
+"""Channels: the ways a page reaches a person — console, Twilio SMS and voice, chat group bots (DingTalk, WeCom, Feishu)."""

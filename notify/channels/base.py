@@ -16,6 +16,7 @@ class SendResult:
     ok: bool
     provider_id: str | None = None
     error: str | None = None
+    retryable: bool = False  # a 5xx, timeout or lost connection: the same send may succeed later
 
 
 class Channel(Protocol):
@@ -23,7 +24,7 @@ class Channel(Protocol):
 
     name: str
 
-    async def send(self, *, recipient: str, body: str, timeout: float) -> SendResult:
+    async def send(self, *, recipient: str, body: str, timeout: float, message_id: int) -> SendResult:
         """Deliver `body` to `recipient`.
 
         Args:
@@ -31,6 +32,7 @@ class Channel(Protocol):
             body: the rendered message text.
             timeout: seconds the caller will wait; pass it on to provider calls so they give up
                 before the caller cancels them.
+            message_id: the outbox row's id, for provider callbacks (status, voice TwiML) to find it.
 
         Returns:
             `SendResult(ok=True, provider_id=...)` once the provider accepted the message, or

@@ -22,7 +22,7 @@ class ConsoleChannel:
         self._stream = stream if stream is not None else sys.stdout
         self._numbers = itertools.count(1)
 
-    async def send(self, *, recipient: str, body: str, timeout: float) -> SendResult:
+    async def send(self, *, recipient: str, body: str, timeout: float, message_id: int) -> SendResult:
         """Print one line for the page; a closed or broken stream is a failed result."""
         line = f"PAGE {self.name} -> {recipient}: {' '.join(body.splitlines())}\n"
         try:

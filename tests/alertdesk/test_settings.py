@@ -51,5 +51,5 @@ def test_test_suite_variables_are_not_settings() -> None:
 
 
 def test_comma_separated_lists_from_the_environment() -> None:
-    settings = load_settings(None, environ={"ALERTDESK_PAGE_ROUTES": "duty:console, noc:console"})
-    assert settings.page_routes == ("duty:console", "noc:console")
+    settings = load_settings(None, environ={"ALERTDESK_PAGING_FILES": "paging/dc1.yaml, paging/dc2.yaml"})
+    assert settings.paging_files == ("paging/dc1.yaml", "paging/dc2.yaml")

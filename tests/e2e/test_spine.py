@@ -46,11 +46,15 @@ def pid_alive(pid: int) -> bool:
 
 
 def outbox_rows(database_url: str) -> list[tuple]:
-    """Every outbox row: (incident_id, recipient, channel, status)."""
+    """Every console outbox row: (incident_id, recipient, channel, status).
+
+    The embedded default also texts and calls a demo phone through the Twilio fake; those rows are
+    the paging tests' concern (tests/e2e/test_paging_e2e.py), the console page is this file's.
+    """
     engine = create_engine(sqlalchemy_url(database_url))
     try:
         with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text("SELECT incident_id, recipient, channel, status FROM outbox ORDER BY id"))]
+            return [tuple(row) for row in conn.execute(text("SELECT incident_id, recipient, channel, status FROM outbox WHERE channel = 'console' ORDER BY id"))]
     finally:
         engine.dispose()
 
@@ -76,7 +80,10 @@ def test_up_turns_a_prometheus_alert_into_an_incident_and_a_page(tmp_path: Path,
         assert [a["fingerprint"] for a in detail["alerts"]] and detail["timeline"][0]["kind"] == "opened"
 
         wait_for(lambda: "PAGE console -> on-call" in pipeline.output(), timeout=30, what="the console page line")
-        assert outbox_rows(sqlite_env["ALERTDESK_DATABASE_URL"]) == [(incidents[0]["id"], "on-call", "console", "sent")]
+        wait_for(
+            lambda: outbox_rows(sqlite_env["ALERTDESK_DATABASE_URL"]) == [(incidents[0]["id"], "on-call", "console", "sent")],
+            timeout=10, what="the console page marked sent",
+        )
 
         listed = cli(sqlite_env, "incidents", "list", cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr

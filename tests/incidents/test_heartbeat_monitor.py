@@ -178,7 +178,8 @@ async def test_a_ping_during_a_check_waits_for_it_and_then_resolves(migrated_db,
     ping_reached_the_row = threading.Event()
 
     def watch(_conn, _cursor, statement: str, *_args) -> None:
-        if statement.startswith("UPDATE heartbeats SET updated_at=heartbeats.updated_at"):  # the ping's lock
+        # The ping waits for the check's lock: on PostgreSQL at the row, on SQLite at BEGIN IMMEDIATE.
+        if statement.startswith("UPDATE heartbeats SET updated_at=heartbeats.updated_at") or statement == "BEGIN IMMEDIATE":
             ping_reached_the_row.set()
 
     event.listen(migrated_db[0], "before_cursor_execute", watch)

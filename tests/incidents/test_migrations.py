@@ -14,7 +14,7 @@ from incidents.db import Base, create_db_engine
 from incidents.models import Incident
 from tests.incidents.builders import NOW
 
-HEAD = "0005"
+HEAD = "0007"
 
 
 def test_upgrade_from_empty_then_again_is_a_no_op(db_url):
@@ -27,7 +27,7 @@ def test_upgrade_from_empty_then_again_is_a_no_op(db_url):
     upgrade(db_url)
     assert current(db_url) == HEAD
     assert {"alembic_version", "incidents", "incident_alerts", "timeline_events", "outbox", "heartbeats",
-            "topology_components", "silences", "correlation_holds", "suppressed_alerts"} <= tables
+            "topology_components", "silences", "correlation_holds", "suppressed_alerts", "escalations"} <= tables
 
 
 def test_migrated_schema_matches_the_models(migrated_db):
@@ -48,7 +48,10 @@ def test_migrated_index_allows_one_open_incident_per_group(migrated_db):
     # compare_metadata does not compare the index's WHERE clause, so check what it does.
     _, factory = migrated_db
     with factory() as session:
-        session.add_all([_incident("old", "resolved"), _incident("older", "resolved"), _incident("open", "triggered")])
+        session.add_all([
+            _incident("old", "resolved"), _incident("older", "resolved"), _incident("closed", "closed"),
+            _incident("open", "triggered"),
+        ])
         session.commit()
         session.add(_incident("second-open", "acknowledged"))
         with pytest.raises(IntegrityError):

@@ -10,8 +10,8 @@ async def test_writes_one_line_per_page():
     stream = io.StringIO()
     channel = ConsoleChannel(stream)
 
-    first = await channel.send(recipient="on-call", body="[alertdesk] CRITICAL incident #12", timeout=1.0)
-    second = await channel.send(recipient="ops", body="two\nlines", timeout=1.0)
+    first = await channel.send(recipient="on-call", body="[alertdesk] CRITICAL incident #12", timeout=1.0, message_id=1)
+    second = await channel.send(recipient="ops", body="two\nlines", timeout=1.0, message_id=1)
 
     assert stream.getvalue().splitlines() == [
         "PAGE console -> on-call: [alertdesk] CRITICAL incident #12",
@@ -22,7 +22,7 @@ async def test_writes_one_line_per_page():
 
 
 async def test_defaults_to_stdout(capsys):
-    await ConsoleChannel().send(recipient="on-call", body="hello", timeout=1.0)
+    await ConsoleChannel().send(recipient="on-call", body="hello", timeout=1.0, message_id=1)
 
     assert capsys.readouterr().out == "PAGE console -> on-call: hello\n"
 
@@ -31,7 +31,7 @@ async def test_closed_stream_is_a_failed_result():
     stream = io.StringIO()
     stream.close()
 
-    result = await ConsoleChannel(stream).send(recipient="on-call", body="hello", timeout=1.0)
+    result = await ConsoleChannel(stream).send(recipient="on-call", body="hello", timeout=1.0, message_id=1)
 
     assert not result.ok and result.provider_id is None
     assert result.error.startswith("console write failed")

@@ -1,107 +1,92 @@
-"""Outbox store: idempotent recording, pending rows handed back, outcomes recorded, never commits."""
+"""Outbox rows on SQLite and PostgreSQL: idempotent insert by page key, claiming due rows, leases, marks."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from incidents.events import EventKind
 from notify import outbox
-from notify.planner import Route, plan_pages
-from tests.notify.factories import T0, make_event
+from notify.models import OutboxMessage
+from tests.notify.factories import T0
 
-ROUTES = (Route("on-call", "console"), Route("duty-manager", "console"))
-
-
-def _intents(incident_id, kind=EventKind.OPENED):
-    return plan_pages(make_event(kind, incident_id=incident_id), routes=ROUTES).intents
+LEASE = timedelta(seconds=60)
 
 
-def _record(session, intents):
-    return outbox.record_intents(session=session, intents=intents, bodies=["body"] * len(intents), now=T0)
+def message(
+    incident_id, *, key="k1", due=T0, contact="mobile", channel="sms", person="li.wei", status_reason=None, purpose="page"
+) -> OutboxMessage:
+    """A page row due at `due`; with `status_reason`, a row recorded as not sent for that reason."""
+    return OutboxMessage(
+        page_key=key, incident_id=incident_id, event_id="evt", purpose=purpose, cycle=1,
+        escalation_level=1, recipient=person, contact=contact, channel=channel, address="+8613800000001",
+        language="zh-CN", priority="P2", attempt=1, body="page", status="not_sent" if status_reason else "pending",
+        reason=status_reason, due_at=due, tries=0, created_at=T0,
+    )
 
 
-def test_record_inserts_pending_rows(sessions, incident_id):
+def test_insert_twice_adds_no_second_row(sessions, incident_id):
     with sessions() as session, session.begin():
-        rows = _record(session, _intents(incident_id))
-
-    assert [(r.recipient, r.status, r.escalation_level, r.created_at) for r in rows] == [
-        ("on-call", "pending", 1, T0),
-        ("duty-manager", "pending", 1, T0),
-    ]
-
-
-def test_recording_twice_adds_no_row_and_returns_the_unsent_ones(sessions, incident_id):
-    intents = _intents(incident_id)
+        first = outbox.insert_messages(session=session, messages=[message(incident_id)])
     with sessions() as session, session.begin():
-        first = _record(session, intents)
-        outbox.mark_sent(session=session, message=first[0], provider_id="p-1", now=T0)
-
-    with sessions() as session, session.begin():
-        again = _record(session, intents)
-        assert len(outbox.list_outbox(session=session, incident_id=incident_id)) == 2
-
-    assert [(r.id, r.recipient) for r in again] == [(first[1].id, "duty-manager")]
-
-
-def test_a_row_taken_by_a_concurrent_writer_is_returned_not_duplicated(sessions, incident_id):
-    (intent, _) = _intents(incident_id)
-    with sessions() as session, session.begin():
-        theirs = _record(session, [intent])[0]
-
-    # The other writer committed between our lookup and our insert: the insert hits the unique key.
-    with sessions() as session, session.begin():
-        mine = outbox._insert(session, intent, "body", T0)
-        assert mine.id == theirs.id
+        again = outbox.insert_messages(session=session, messages=[message(incident_id)])
+        assert [row.id for row in again] == [row.id for row in first]
         assert len(outbox.list_outbox(session=session)) == 1
 
 
-def test_resolved_notice_does_not_collide_with_the_page(sessions, incident_id):
-    with sessions() as session, session.begin():
-        _record(session, _intents(incident_id, EventKind.OPENED))
-        notices = _record(session, _intents(incident_id, EventKind.RESOLVED))
-
-    assert [r.escalation_level for r in notices] == [0, 0]
-
-
-def test_record_never_commits(sessions, incident_id):
-    with sessions() as session:
-        _record(session, _intents(incident_id))
-        session.rollback()
-
-    with sessions() as session:
-        assert outbox.list_outbox(session=session) == []
-
-
 def test_a_missing_incident_is_an_error_not_a_silent_skip(sessions):
+    with pytest.raises(IntegrityError):
+        with sessions() as session, session.begin():
+            outbox.insert_messages(session=session, messages=[message(999_999)])
+
+
+def test_claim_takes_only_due_rows_and_a_claim_hides_them_until_the_lease_runs_out(sessions, incident_id):
     with sessions() as session, session.begin():
-        with pytest.raises(IntegrityError):
-            _record(session, _intents(999_999))
-        session.rollback()
-
-
-def test_bodies_must_match_intents(sessions, incident_id):
-    with sessions() as session, pytest.raises(ValueError, match="2 intents but 1 bodies"):
-        outbox.record_intents(session=session, intents=_intents(incident_id), bodies=["x"], now=T0)
-
-
-def test_mark_sent_and_failed(sessions, incident_id):
+        outbox.insert_messages(session=session, messages=[message(incident_id), message(incident_id, key="k2", due=T0 + LEASE)])
     with sessions() as session, session.begin():
-        ok, bad = _record(session, _intents(incident_id))
-
+        claimed = outbox.claim_due(session=session, now=T0, lease=LEASE, limit=10)
+        assert [row.page_key for row in claimed] == ["k1"] and claimed[0].tries == 1
     with sessions() as session, session.begin():
-        outbox.mark_sent(session=session, message=ok, provider_id="console-1", now=T0)
-        outbox.mark_failed(session=session, message=bad, error="timed out after 10s", now=T0)
+        assert outbox.claim_due(session=session, now=T0 + timedelta(seconds=30), lease=LEASE, limit=10) == []
+    with sessions() as session, session.begin():
+        reclaimed = outbox.claim_due(session=session, now=T0 + LEASE + timedelta(seconds=1), lease=LEASE, limit=10)
+        assert sorted(row.page_key for row in reclaimed) == ["k1", "k2"]
 
+
+def test_mark_sent_retry_failed_and_provider_status(sessions, incident_id):
+    with sessions() as session, session.begin():
+        row = outbox.insert_messages(session=session, messages=[message(incident_id)])[0]
+    with sessions() as session, session.begin():
+        outbox.mark_retry(session=session, message_id=row.id, error="503", due_at=T0 + LEASE, now=T0)
+        assert session.get(OutboxMessage, row.id).due_at == T0 + LEASE
+        outbox.mark_sent(session=session, message_id=row.id, provider_id="SM1", now=T0)
+        outbox.set_provider_status(session=session, message_id=row.id, status="delivered", error=None, now=T0)
     with sessions() as session:
-        rows = {r.recipient: r for r in outbox.list_outbox(session=session, incident_id=incident_id)}
-    assert (rows["on-call"].status, rows["on-call"].provider_id, rows["on-call"].sent_at) == ("sent", "console-1", T0)
-    assert (rows["duty-manager"].status, rows["duty-manager"].error) == ("failed", "timed out after 10s")
+        stored = session.get(OutboxMessage, row.id)
+        assert (stored.status, stored.provider_id, stored.provider_status, stored.error) == ("sent", "SM1", "delivered", None)
+        assert outbox.set_provider_status(session=session, message_id=row.id + 100, status="x", error=None, now=T0) is None
 
 
-def test_list_outbox_newest_first_with_limit(sessions, incident_id):
+def test_cancel_pending_and_pull_forward(sessions, incident_id):
     with sessions() as session, session.begin():
-        _record(session, _intents(incident_id))
+        sms, call = outbox.insert_messages(
+            session=session,
+            messages=[message(incident_id), message(incident_id, key="k2", contact="phone", channel="voice", due=T0 + 2 * LEASE)],
+        )
+    with sessions() as session, session.begin():
+        pulled = outbox.pull_forward(session=session, message=session.get(OutboxMessage, sms.id), now=T0)
+        assert pulled.id == call.id and pulled.due_at == T0
+    with sessions() as session, session.begin():
+        cancelled = outbox.cancel_pending(session=session, incident_id=incident_id, purposes=["page"], reason="acknowledged", now=T0)
+        assert {row.status for row in cancelled} == {"cancelled"}
 
+
+def test_throttle_inputs_and_people_paged(sessions, incident_id):
+    with sessions() as session, session.begin():
+        rows = outbox.insert_messages(session=session, messages=[message(incident_id), message(incident_id, key="k2", person="chen.jie")])
+        for row in rows:
+            outbox.mark_sent(session=session, message_id=row.id, provider_id="SM", now=T0)
     with sessions() as session:
-        assert [r.recipient for r in outbox.list_outbox(session=session, limit=1)] == ["duty-manager"]
-        assert outbox.list_outbox(session=session, incident_id=incident_id + 1) == []
+        assert outbox.sent_times(session=session, channel="sms", address="+8613800000001", since=T0 - LEASE) == [T0, T0]
+        assert outbox.people_paged(session=session, incident_id=incident_id, cycle=1) == ["li.wei", "chen.jie"]
+        assert outbox.latest_page_to(session=session, address="+8613800000001").recipient == "chen.jie"

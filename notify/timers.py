@@ -1,0 +1,64 @@
+"""I/O: the timer loop — due escalation steps become outbox rows, due outbox rows are sent.
+
+It runs on every worker. Rows are claimed with `FOR UPDATE SKIP LOCKED` (notify/outbox.py,
+notify/escalation_store.py), so several workers share the timers and a worker that dies leaves
+them for the others. Between ticks it sleeps `interval_s`, or less when woken: the pager wakes it
+after an incident opens, so the first page does not wait for the next tick.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from notify.dispatcher import Dispatcher
+from notify.paging import Paging
+from streams.clock import Clock
+
+log = logging.getLogger(__name__)
+
+#: After an unexpected error the loop waits this long (doubling, capped) before trying again.
+_ERROR_BACKOFF_S = 1.0
+_ERROR_BACKOFF_CAP_S = 30.0
+
+
+class TimerLoop:
+    """Runs escalation steps and sends due messages, again and again."""
+
+    def __init__(self, paging: Paging, dispatcher: Dispatcher, clock: Clock, interval_s: float = 0.5) -> None:
+        self._paging = paging
+        self._dispatcher = dispatcher
+        self._clock = clock
+        self._interval_s = interval_s
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Run a tick now rather than at the next interval."""
+        self._wake.set()
+
+    async def tick(self) -> int:
+        """Evaluate due escalations, then send due messages, until nothing more is due now; return the work done."""
+        done = 0
+        while True:
+            now = self._clock.now()
+            stepped = await asyncio.to_thread(self._paging.run_due_escalations, now)
+            sent = await self._dispatcher.run_due(now)
+            done += stepped + sent
+            if not stepped and not sent:
+                return done
+
+    async def run_forever(self) -> None:
+        """Tick forever; an error is logged and retried with capped backoff, never ends the loop."""
+        backoff = _ERROR_BACKOFF_S
+        while True:
+            try:
+                await self.tick()
+                backoff = _ERROR_BACKOFF_S
+                wait = self._interval_s
+            except Exception:
+                log.exception("paging timer tick failed; retrying in %.1fs", backoff)
+                wait, backoff = backoff, min(backoff * 2, _ERROR_BACKOFF_CAP_S)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), wait)
+            except TimeoutError:
+                pass
