@@ -30,6 +30,17 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"
     NOTE_ADDED = "note_added"
     CLOSED = "closed"
+    CREATED = "created"  # reported by a person (a phone call to the desk), not by an alert
+    LINKED = "linked"  # related to another incident
+    ESCALATED = "escalated"  # escalated by hand to the next level
+    MERGED = "merged"  # correlation found two incidents to be one; detail names the survivor
+    SLA_WARNING = "sla_warning"  # detail "response" or "resolution": the deadline is near
+    SLA_BREACHED = "sla_breached"  # detail "response" or "resolution": the deadline passed
+    HANDOVER = "handover"  # listed in a shift handover (written or acknowledged)
+    RUNBOOK_STARTED = "runbook_started"
+    RUNBOOK_STEP = "runbook_step"  # a step completed, skipped, failed or approved
+    RUNBOOK_STEP_OVERDUE = "runbook_step_overdue"
+    RUNBOOK_FINISHED = "runbook_finished"  # completed, aborted or rolled back
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from streams.kafka_admin import RawProducer
 
 HTTP_TIMEOUT_S = 10.0
 PAGE_SIZE = 500
+# Outbox states of a page the pager decided to send: sent, being sent, or due (perhaps held by a rate limit).
+PAGE_DECIDED = frozenset({"sent", "sending", "pending"})
 
 
 class ScenarioRunError(RuntimeError):
@@ -114,12 +116,13 @@ class ScenarioRunner:
     def outcome(self, scenario: Scenario, sent: Sent) -> Outcome:
         """The scenario's incidents (by its site), their pages, and its suppressed alerts, read from the API."""
         site = scenario.expected.site
-        # A page is one person reached once for one escalation step, however many channels carried it
-        # (SMS, then a call); notices (acknowledged, resolved) and messages never sent are not pages.
+        # A page is one person the pager decided to reach for one escalation step, however many channels
+        # carry it (SMS, then a call): sent, or still on its way (held back by the phone's rate limit behind
+        # another scenario's page). Notices (acknowledged, resolved) and messages never sendable are not pages.
         paged = {
             (page["incident_id"], page["cycle"], page["purpose"], page["escalation_level"], page["recipient"])
             for page in self.items("/api/pages")
-            if page["purpose"] in PAGING_PURPOSES and page["status"] == "sent"
+            if page["purpose"] in PAGING_PURPOSES and page["status"] in PAGE_DECIDED
         }
         pages: dict[int, int] = {}
         for incident_id, *_ in paged:
