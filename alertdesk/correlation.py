@@ -23,6 +23,7 @@ from streams.clock import Clock
 from streams.correlation.commands import Disposition, DispositionKind
 from streams.correlation.engine import EngineConfig
 from streams.correlation.priority import PriorityPolicy, parse_matrix
+from streams.correlation.safety_rules import safety_rules
 from streams.correlation.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,13 @@ def engine_config(settings: Settings) -> EngineConfig:
 def register_correlation(
     app: faust.App, topics: StreamTopics, sessions: sessionmaker, clock: Clock, settings: Settings
 ) -> None:
-    """Register the correlate stage with topology, state seeding and silences read from the database."""
+    """Register the correlate stage with topology, state seeding and silences read from the database.
+
+    Raises:
+        ValueError: a priority matrix or `safety_alertnames` entry is malformed (the message names it).
+    """
     config = engine_config(settings)
-    catalogue = SilenceCatalogue(sessions)
+    catalogue = SilenceCatalogue(sessions, safety_rules=safety_rules(settings.safety_alertnames))
 
     def topology() -> tuple[str, Topology]:
         with sessions() as session:

@@ -13,9 +13,11 @@ import secrets
 import socket
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Mapping
 
 import faust
+import httpx
 from fastapi import APIRouter
 from sqlalchemy.orm import sessionmaker
 
@@ -25,10 +27,14 @@ from incidents.action_service import IncidentActions
 from notify.channels.base import Channel
 from notify.channels.chat_common import ChatBotChannel, ChatKind, parse_chat_bots
 from notify.channels.console import ConsoleChannel
+from notify.channels.dingtalk import DingTalkChannel
+from notify.channels.feishu import FeishuChannel
 from notify.channels.twilio_client import TwilioConfig
 from notify.channels.twilio_sms import TwilioSmsChannel
 from notify.channels.twilio_voice import TwilioVoiceChannel
+from notify.channels.wecom import WeComChannel
 from notify.dispatcher import Dispatcher, DispatchPolicy
+from notify.notices import Notices
 from notify.pager_agent import register_pager
 from notify.paging import MessageText, Paging
 from notify.timers import TimerLoop
@@ -93,9 +99,17 @@ def _channels(settings: Settings, twilio: TwilioConfig | None) -> Mapping[str, C
         channels["sms"] = TwilioSmsChannel(twilio, timeout_s=settings.page_send_timeout_s)
         channels["voice"] = TwilioVoiceChannel(twilio, timeout_s=settings.page_send_timeout_s)
     if settings.chat_bots:
-        chat = ChatBotChannel(parse_chat_bots(settings.chat_bots))
-        channels.update({str(kind): chat for kind in ChatKind})
+        bots = parse_chat_bots(settings.chat_bots)
+        for kind in ChatKind:
+            channels[str(kind)] = _CHAT_CHANNELS[kind](bots, client=httpx.AsyncClient(timeout=settings.page_send_timeout_s))
     return channels
+
+
+_CHAT_CHANNELS: Mapping[ChatKind, type[ChatBotChannel]] = {
+    ChatKind.DINGTALK: DingTalkChannel,
+    ChatKind.WECOM: WeComChannel,
+    ChatKind.FEISHU: FeishuChannel,
+}
 
 
 def register_paging(
@@ -112,14 +126,27 @@ def register_paging(
     paging = Paging(sessions, directory, text)
     twilio = _twilio(settings, app)
     channels = _channels(settings, twilio)
+    grace = timedelta(seconds=settings.handoff_grace_s)
     dispatcher = Dispatcher(
         sessions,
         channels,
-        DispatchPolicy(send_timeout_s=settings.page_send_timeout_s, rate_limits=directory.rate_limits),
+        DispatchPolicy(send_timeout_s=settings.page_send_timeout_s, rate_limits=directory.rate_limits, handoff_grace=grace),
         text,
     )
-    timers = TimerLoop(paging, dispatcher, clock, interval_s=settings.paging_tick_s)
+    notices = Notices(
+        sessions,
+        directory,
+        text,
+        handoff_grace=grace,
+        remind_before_expiry=timedelta(seconds=settings.silence_remind_before_expiry_s),
+        remind_open_after=timedelta(seconds=settings.silence_remind_open_after_s),
+    )
+    timers = TimerLoop(paging, dispatcher, clock, interval_s=settings.paging_tick_s, notices=notices)
     register_pager(app, topics, paging, timers, clock)
+
+    @app.on_before_shutdown.connect
+    async def close_channels(sender: faust.App, **kwargs: object) -> None:
+        await dispatcher.aclose()
     routers: tuple[APIRouter, ...] = ()
     if twilio is not None:
         webhook = TwilioWebhookConfig(auth_token=twilio.auth_token, webhook_base_url=twilio.webhook_base_url)

@@ -14,11 +14,13 @@ from contextlib import ExitStack
 
 import faust
 
+from access.bootstrap import FIRST_ADMIN, Bootstrap, bootstrap_access, cli_token_path
 from alertdesk.db_migrate import upgrade
 from alertdesk.paging_directory import DEMO_PHONE, uses_twilio_fake
 from alertdesk.runtime import Runtime, write_runtime
 from alertdesk.settings import Settings
 from alertdesk.wiring import build_pipeline
+from incidents.db import session_factory
 from incidents.topology.startup import load_configured_topology
 from streams.broker import EmbeddedBroker
 from streams.clock import SystemClock
@@ -84,6 +86,17 @@ def banner(settings: Settings, bootstrap: tuple[str, ...], embedded: bool) -> st
     )
 
 
+def access_banner(settings: Settings, first_start: Bootstrap) -> str:
+    """Sign-in lines of the banner: the first admin's password, shown this once and never again (docs/security.md)."""
+    lines = [f"  CLI token  {cli_token_path(settings.data_dir)} (admin API token the alertdesk commands send)"]
+    if first_start.admin_password is not None:
+        lines.insert(0, f"  admin password: {first_start.admin_password}   (user {FIRST_ADMIN!r}; shown once, change it"
+                        f" with `alertdesk users passwd {FIRST_ADMIN}`)")
+    if not settings.auth_enabled:
+        lines.append("  access     DISABLED (auth_enabled = false): everyone is an admin; closed labs only")
+    return "\n".join(lines)
+
+
 def paging_line(settings: Settings) -> str:
     """Who gets paged how: the paging files, or the default's console (and demo phone through the Twilio fake)."""
     if settings.paging_files:
@@ -121,7 +134,11 @@ def run_pipeline(settings: Settings) -> None:
         )
         stack.callback(write_runtime(settings.data_dir, runtime).unlink, missing_ok=True)
         stack.callback(pipeline.engine.dispose)
+        first_start = bootstrap_access(
+            session_factory(pipeline.engine), now=SystemClock().now(), data_dir=settings.data_dir
+        )
         print(banner(settings, bootstrap, settings.embedded_broker), flush=True)
+        print(access_banner(settings, first_start), flush=True)
 
         worker = Worker(
             pipeline.app,

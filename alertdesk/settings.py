@@ -10,7 +10,10 @@ import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from incidents.sla.targets import SlaPolicy
 
 ENV_PREFIX = "ALERTDESK_"
 DEFAULT_CONFIG_FILE = Path("alertdesk.toml")
@@ -48,6 +51,13 @@ class Settings:
     # base URL people and Twilio reach this worker at (links in SMS, webhooks); empty = http://HTTP_HOST:HTTP_PORT.
     paging_tick_s: float = 0.5
     public_url: str = ""
+    # Shift handoff notices (docs/paging.md#shift-handoff-notices): a notice whose shift began longer ago than
+    # this (the pager was down) is recorded as not sent instead of arriving late.
+    handoff_grace_s: float = 900.0
+    # Silence reminders to their creator (docs/paging.md#silence-reminders): this long before a silence ends,
+    # and once a silence has been open this long.
+    silence_remind_before_expiry_s: float = 1800.0
+    silence_remind_open_after_s: float = 86400.0
     # Twilio (docs/paging.md#twilio): credentials from the environment, never from a file in the repository.
     # With no account and no paging file, `up` runs the bundled Twilio fake for the demo phone.
     twilio_account_sid: str = dataclasses.field(default="", repr=False)
@@ -86,6 +96,36 @@ class Settings:
     # "impact:urgency=P1" entries over the ITIL default matrix; alert names that make an incident major.
     priority_matrix: tuple[str, ...] = ()
     major_alertnames: tuple[str, ...] = ("UPSOnBattery", "UPSLowBattery", "UtilityPowerLost")
+    # Life safety (docs/silences.md#life-safety): "ALERTNAME=CLASS" entries added to the built-in names
+    # (streams/correlation/safety_rules.py); silences and maintenance never mute them without an approved exception.
+    safety_alertnames: tuple[str, ...] = ()
+    # SLA clocks (docs/sla.md): "P1=15m/4h" response/resolution targets over the ITIL defaults; business
+    # calendars "NAME=Mon-Fri 09:00-17:00 Asia/Shanghai; holidays=2026-10-01..2026-10-08; workdays=2026-09-27";
+    # "SERVICE=CALENDAR" and "CATEGORY=CALENDAR" choose an incident's calendar, else `sla_default_calendar`;
+    # a warning once `sla_warning_fraction` of a target has passed; the monitor looks every `sla_check_interval_s`.
+    sla_targets: tuple[str, ...] = ()
+    sla_calendars: tuple[str, ...] = ()
+    sla_service_calendars: tuple[str, ...] = ()
+    sla_category_calendars: tuple[str, ...] = ()
+    sla_default_calendar: str = "24x7"
+    sla_warning_fraction: float = 0.8
+    sla_check_interval_s: float = 5.0
+    # Access (docs/security.md): sign-in and roles on the HTTP app. `auth_enabled = false` is only for a closed
+    # lab: everyone is an admin. Web sessions end `session_max_age_s` after sign-in or after
+    # `session_idle_timeout_s` unused.
+    auth_enabled: bool = True
+    session_max_age_s: float = 12 * 3600.0
+    session_idle_timeout_s: float = 2 * 3600.0
+    # The API token the CLI sends to the worker (ALERTDESK_API_TOKEN); empty = the one `up` wrote to <data_dir>/cli-token.
+    api_token: str = dataclasses.field(default="", repr=False)
+    # Reports (docs/reports.md): the IANA time zone days, weeks and months are counted in.
+    report_timezone: str = "Asia/Shanghai"
+    # Runbooks (docs/runbooks.md): folders of runbook files loaded after the shipped library (a file there may
+    # replace a shipped runbook of the same id); programs an approved automated step may run (argv[0], exactly;
+    # empty = no command can run); how often overdue steps are looked for.
+    runbook_dirs: tuple[str, ...] = ()
+    runbook_allowed_commands: tuple[str, ...] = ()
+    runbook_tick_s: float = 5.0
     log_level: str = "warning"
 
     @property
@@ -100,6 +140,14 @@ def _coerce(name: str, kind: Any, value: Any, where: str) -> Any:
         if kind == "tuple[str, ...]":
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(item.strip() for item in items if str(item).strip())
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).strip().lower() in ("true", "1", "yes", "on"):
+                return True
+            if str(value).strip().lower() in ("false", "0", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
         if kind == "int":
             if isinstance(value, bool):
                 raise ValueError("a boolean is not an integer")
@@ -168,6 +216,7 @@ def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | 
     _check_ingest_auth(settings)
     _check_heartbeats(settings)
     _check_snmp(settings)
+    _check_sla(settings)
     return settings
 
 
@@ -212,5 +261,33 @@ def _check_snmp(settings: Settings) -> None:
             from streams.alerts.parsers.snmp import snmp_parser
 
             snmp_parser(settings.snmp_mapping_files)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def sla_policy(settings: Settings) -> SlaPolicy:
+    """The SLA policy the `sla_*` settings describe (docs/sla.md).
+
+    Raises:
+        ValueError: naming the setting and the entry at fault.
+    """
+    from incidents.sla.targets import parse_policy
+
+    return parse_policy(
+        targets=settings.sla_targets,
+        calendars=settings.sla_calendars,
+        service_calendars=settings.sla_service_calendars,
+        category_calendars=settings.sla_category_calendars,
+        default_calendar=settings.sla_default_calendar,
+        warning_fraction=settings.sla_warning_fraction,
+    )
+
+
+def _check_sla(settings: Settings) -> None:
+    """Refuse bad `sla_*` entries and a check interval that is not positive, naming the setting and entry."""
+    if settings.sla_check_interval_s <= 0:
+        raise SettingsError(f"sla_check_interval_s = {settings.sla_check_interval_s} must be above 0")
+    try:
+        sla_policy(settings)
     except ValueError as exc:
         raise SettingsError(str(exc)) from None

@@ -7,6 +7,8 @@ from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import sessionmaker
 
+from access.web import AccessService, access_router, install_access, signed_in_person
+from desk.web import desk_router
 from incidents.action_service import IncidentActions
 from incidents.api import incident_router, suppressed_alert_router
 from incidents.heartbeats.api import heartbeat_router
@@ -27,17 +29,25 @@ def build_http_app(
     sessions: sessionmaker,
     clock: Clock,
     heartbeats: HeartbeatMonitor,
+    access: AccessService,
     ingest_auth: IngestAuth = NO_AUTH,
     ingest_max_body_bytes: int = MAX_BODY_BYTES,
     actions: IncidentActions | None = None,
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """Assemble the worker's HTTP app from the routers each package owns (people's actions when `actions` is given)."""
+    """Assemble the worker's HTTP app from the routers each package owns (people's actions when `actions` is given).
+
+    `access` guards every route (docs/security.md): reads need a viewer, changes an operator, configuration
+    an admin; ingest, heartbeat pings, Twilio's webhooks, /healthz and /metrics keep their own checks.
+    """
     api = FastAPI(title="alertdesk", version="0.1.0", openapi_url="/api/openapi.json", docs_url="/api/docs")
+    install_access(api, access)
+    api.include_router(access_router(access))
     api.include_router(ingest_router(sink, clock, auth=ingest_auth, max_body_bytes=ingest_max_body_bytes))
     api.include_router(incident_router(sessions))
     if actions is not None:
-        api.include_router(lifecycle_router(actions))
+        api.include_router(lifecycle_router(actions, signed_in=signed_in_person))
+        api.include_router(desk_router(sessions=sessions, clock=clock, actions=actions))  # the service desk UI
     api.include_router(heartbeat_router(heartbeats, auth=ingest_auth))
     api.include_router(silence_router(sessions, clock))
     api.include_router(topology_router(sessions))

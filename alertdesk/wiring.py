@@ -9,9 +9,13 @@ import faust
 from faust.contrib.asgi import serve_asgi
 from sqlalchemy import Engine
 
+from access.web import AccessConfig, AccessService
 from alertdesk.correlation import register_correlation
 from alertdesk.paging import register_paging
+from alertdesk.reports import report_routers
+from alertdesk.runbooks import register_runbooks
 from alertdesk.settings import Settings, SettingsError, ingest_auth_sources
+from alertdesk.sla import register_sla
 from alertdesk.web import build_http_app
 from incidents.action_service import IncidentActions, topic_publisher
 from incidents.db import create_db_engine, session_factory, sqlalchemy_url
@@ -30,6 +34,7 @@ from streams.alerts.receivers.snmp import SnmpListenError, SnmpTrapReceiver, ser
 from streams.alerts.receivers.snmp_config import receiver_config
 from streams.app import StreamConfig, StreamTopics, create_app
 from streams.clock import Clock, SystemClock
+from streams.correlation.priority import parse_matrix
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,16 @@ def stream_config(settings: Settings, bootstrap_servers: tuple[str, ...]) -> Str
     )
 
 
+def access_config(settings: Settings) -> AccessConfig:
+    """Sign-in as configured; session cookies are Secure when people reach the worker over https."""
+    return AccessConfig(
+        enabled=settings.auth_enabled,
+        session_max_age_s=settings.session_max_age_s,
+        session_idle_timeout_s=settings.session_idle_timeout_s,
+        secure_cookies=settings.public_url.startswith("https://"),
+    )
+
+
 def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock: Clock | None = None) -> Pipeline:
     """Create the faust app with every agent of the pipeline and the HTTP app on its loop."""
     clock = clock or SystemClock()
@@ -94,9 +109,13 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     )
     register_dedupe(app, topics, clock, flap_policy)
     register_correlation(app, topics, sessions, clock, settings)
-    register_writer(app, topics, sessions, clock)
-    actions = IncidentActions(sessions, topic_publisher(topics.events), clock=clock)
+    sla = register_sla(app, topics, sessions, clock, settings)
+    register_writer(app, topics, sessions, clock, sla)
+    actions = IncidentActions(
+        sessions, topic_publisher(topics.events), clock=clock, matrix=parse_matrix(settings.priority_matrix), sla=sla
+    )
     paging = register_paging(app, topics, sessions, clock, settings, actions)
+    runbook_parts = register_runbooks(app, topics, sessions, clock, settings)
 
     sink = RawSink(topics.raw, ack_timeout_s=settings.ingest_ack_timeout_s, max_in_flight=settings.ingest_max_in_flight)
     heartbeats = HeartbeatMonitor(sessions, sink, clock, parse_heartbeats(settings.heartbeats))
@@ -106,10 +125,14 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
         sessions=sessions,
         clock=clock,
         heartbeats=heartbeats,
+        access=AccessService(sessions, clock, access_config(settings)),
         ingest_auth=parse_ingest_auth(settings.ingest_auth, sources=ingest_auth_sources()),
         ingest_max_body_bytes=settings.ingest_max_body_bytes,
         actions=actions,
-        routers=paging.routers,
+        routers=[
+            *paging.routers, *report_routers(settings, sessions, clock, topic_publisher(topics.events)),
+            *runbook_parts.routers,
+        ],
     )
     serve_asgi(app, api, host=settings.http_host, port=settings.http_port, access_log=False)
     snmp = snmp_receiver(settings, sink, clock)

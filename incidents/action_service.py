@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
 from faust.types import TopicT
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -24,8 +24,10 @@ from sqlalchemy.orm import sessionmaker
 
 from incidents import actions
 from incidents.events import IncidentEvent
+from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
 from streams.agents.safety import call_with_retries
 from streams.clock import Clock, SystemClock
+from streams.correlation.priority import DEFAULT_MATRIX
 from streams.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def topic_publisher(topic: TopicT) -> Publish:
 
 
 class IncidentActions:
-    """Acknowledge, resolve, close, reopen, assign and note incidents, and announce what changed.
+    """Report, acknowledge, resolve, close, reopen, assign, note, escalate and link incidents; announce what changed.
 
     Every method returns the events of the action (or, for a request id seen before, the events
     recorded the first time) and raises what `incidents.actions` raises — `IncidentNotFound`,
@@ -82,8 +84,12 @@ class IncidentActions:
         clock: Clock | None = None,
         retry: RetryPolicy = ACTION_RETRY,
         publish_timeout_s: float = PUBLISH_TIMEOUT_S,
+        matrix: Mapping[tuple[str, str], str] = DEFAULT_MATRIX,
+        sla: SlaPolicy = DEFAULT_POLICY,
     ) -> None:
         self._sessions = sessions
+        self._matrix = matrix
+        self._sla = sla
         self._publish = publish
         self._clock = clock or SystemClock()
         self._retry = retry
@@ -93,43 +99,65 @@ class IncidentActions:
         self, incident_id: int, *, actor: str, via: str, request_id: str | None = None, note: str = ""
     ) -> list[IncidentEvent]:
         """Acknowledge a triggered incident."""
-        return await self._run(actions.acknowledge, "acknowledge", incident_id, actor, via, request_id, note=note)
+        return await self._run(actions.acknowledge, "acknowledge", actor, via, request_id, incident_id=incident_id, note=note)
 
     async def resolve(
         self, incident_id: int, *, actor: str, via: str, request_id: str | None = None, note: str = ""
     ) -> list[IncidentEvent]:
         """Resolve a triggered or acknowledged incident."""
-        return await self._run(actions.resolve, "resolve", incident_id, actor, via, request_id, note=note)
+        return await self._run(actions.resolve, "resolve", actor, via, request_id, incident_id=incident_id, note=note)
 
     async def close(
         self, incident_id: int, *, actor: str, via: str, request_id: str | None = None, note: str = ""
     ) -> list[IncidentEvent]:
         """Close a resolved incident."""
-        return await self._run(actions.close, "close", incident_id, actor, via, request_id, note=note)
+        return await self._run(actions.close, "close", actor, via, request_id, incident_id=incident_id, note=note)
 
     async def reopen(
         self, incident_id: int, *, actor: str, via: str, request_id: str | None = None, note: str = ""
     ) -> list[IncidentEvent]:
         """Reopen a resolved incident."""
-        return await self._run(actions.reopen, "reopen", incident_id, actor, via, request_id, note=note)
+        return await self._run(actions.reopen, "reopen", actor, via, request_id, incident_id=incident_id, note=note)
 
     async def assign(
         self, incident_id: int, *, actor: str, via: str, assignee: str, request_id: str | None = None
     ) -> list[IncidentEvent]:
         """Assign an incident that is not closed to a person or a group."""
-        return await self._run(actions.assign, "assign", incident_id, actor, via, request_id, assignee=assignee)
+        return await self._run(actions.assign, "assign", actor, via, request_id, incident_id=incident_id, assignee=assignee)
 
     async def add_note(
         self, incident_id: int, *, actor: str, via: str, text: str, request_id: str | None = None
     ) -> list[IncidentEvent]:
         """Add a note to an incident that is not closed."""
-        return await self._run(actions.add_note, "add a note to", incident_id, actor, via, request_id, text=text)
+        return await self._run(actions.add_note, "add a note to", actor, via, request_id, incident_id=incident_id, text=text)
+
+    async def escalate(
+        self, incident_id: int, *, actor: str, via: str, request_id: str | None = None, note: str = ""
+    ) -> list[IncidentEvent]:
+        """Escalate an open incident by hand: the pager pages the next level now."""
+        return await self._run(actions.escalate, "escalate", actor, via, request_id, incident_id=incident_id, note=note)
+
+    async def link(
+        self, incident_id: int, *, actor: str, via: str, other_id: int, request_id: str | None = None, note: str = ""
+    ) -> list[IncidentEvent]:
+        """Link an incident that is not closed to a related one."""
+        return await self._run(actions.link, "link", actor, via, request_id, incident_id=incident_id, other_id=other_id, note=note)
+
+    async def report(
+        self, report: actions.Report, *, actor: str, via: str, request_id: str | None = None
+    ) -> list[IncidentEvent]:
+        """Open an incident a person reported; the first event's `incident_id` is the new incident."""
+        matrix, sla = self._matrix, self._sla
+
+        def apply(**fields: Any) -> list[IncidentEvent]:
+            return actions.report(report=report, matrix=matrix, sla=sla, **fields)
+
+        return await self._run(apply, "report", actor, via, request_id)
 
     async def _run(
         self,
         apply: Callable[..., list[IncidentEvent]],
         verb: str,
-        incident_id: int,
         actor: str,
         via: str,
         request_id: str | None,
@@ -137,27 +165,25 @@ class IncidentActions:
     ) -> list[IncidentEvent]:
         """Apply in one committed transaction (retried while the database is busy or away), then publish."""
         request_id = request_id or uuid.uuid4().hex
+        subject = f"incident {fields['incident_id']}" if "incident_id" in fields else "a new incident"
         now = self._clock.now()
 
         def transaction() -> list[IncidentEvent]:
             with self._sessions() as session, session.begin():
-                return apply(
-                    session=session, incident_id=incident_id, actor=actor, via=via, now=now, request_id=request_id,
-                    **fields,
-                )
+                return apply(session=session, actor=actor, via=via, now=now, request_id=request_id, **fields)
 
         try:
             events = await call_with_retries(lambda: asyncio.to_thread(transaction), stage=STAGE, retry=self._retry)
         except OperationalError as exc:
             reason = _first_line(exc.orig or exc)
             raise ActionsUnavailable(
-                f"could not {verb} incident {incident_id}: the database is unavailable ({reason});"
+                f"could not {verb} {subject}: the database is unavailable ({reason});"
                 " nothing was changed, retry shortly"
             ) from exc
-        await self._announce(events, verb=verb, incident_id=incident_id, request_id=request_id)
+        await self._announce(events, verb=verb, subject=subject, request_id=request_id)
         return events
 
-    async def _announce(self, events: list[IncidentEvent], *, verb: str, incident_id: int, request_id: str) -> None:
+    async def _announce(self, events: list[IncidentEvent], *, verb: str, subject: str, request_id: str) -> None:
         """Publish each event within the timeout; raise `EventsNotPublished` at the first that fails."""
         for event in events:
             try:
@@ -169,9 +195,9 @@ class IncidentActions:
                     reason = f"no broker acknowledgement within {self._publish_timeout_s:g}s"
                 else:
                     reason = f"{type(exc).__name__}: {exc}"
-                log.error("%s: %s of incident %s done but not announced: %s", STAGE, event.kind, incident_id, reason)
+                log.error("%s: %s of %s done but not announced: %s", STAGE, event.kind, subject, reason)
                 raise EventsNotPublished(
-                    f"{verb} incident {incident_id}: done, but its {event.kind} event was not announced ({reason});"
+                    f"{verb} {subject}: done, but its {event.kind} event was not announced ({reason});"
                     f" repeat the request with idempotency key {request_id} so the pager hears of it",
                     request_id=request_id,
                     events=events,

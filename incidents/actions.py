@@ -1,4 +1,4 @@
-"""I/O: people's actions on an incident (acknowledge, resolve, close, reopen, assign, note) in the caller's transaction.
+"""I/O: people's actions on an incident (acknowledge, resolve, close, reopen, assign, note, escalate, link) in the caller's transaction.
 
 Each action locks the incident's row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite lets one writer
 at a time in), asks `incidents.lifecycle` whether it is allowed now, changes the row and writes
@@ -14,8 +14,10 @@ Functions take the session keyword-only and never commit: the caller owns the tr
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from types import MappingProxyType
+from typing import Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +33,11 @@ from incidents.lifecycle import (
     check_assignee,
     next_status,
 )
-from incidents.models import OPEN_STATUSES, Incident, TimelineEvent
+from incidents.models import OPEN_STATUSES, Incident, IncidentLink, TimelineEvent
+from incidents.sla.store import apply_deadlines
+from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
+from streams.alerts.model import Severity
+from streams.correlation.priority import DEFAULT_MATRIX, LEVELS
 from streams.ids import deterministic_id
 
 #: The column sizes of `timeline_events.actor` and `incidents.assignee`.
@@ -45,6 +51,8 @@ _KINDS = {
     Action.REOPEN: EventKind.REOPENED,
     Action.ASSIGN: EventKind.ASSIGNED,
     Action.NOTE: EventKind.NOTE_ADDED,
+    Action.ESCALATE: EventKind.ESCALATED,
+    Action.LINK: EventKind.LINKED,
 }
 _ENTERED_BY = {
     Status.TRIGGERED: (EventKind.OPENED, EventKind.REOPENED),
@@ -52,6 +60,10 @@ _ENTERED_BY = {
     Status.RESOLVED: (EventKind.RESOLVED,),
     Status.CLOSED: (EventKind.CLOSED,),
 }
+
+
+# A reported incident's severity, for the lists and pages that show one: how urgent the reporter said it is.
+_SEVERITY_OF_URGENCY = MappingProxyType({"high": Severity.CRITICAL, "medium": Severity.MAJOR, "low": Severity.MINOR})
 
 
 class ActionError(ValueError):
@@ -181,6 +193,119 @@ def add_note(
         return words
 
     return _act(session, incident_id, Action.NOTE, actor, via, now, request_id, change)
+
+
+def escalate(
+    *, session: Session, incident_id: int, actor: str, via: str, now: datetime, request_id: str, note: str = ""
+) -> list[IncidentEvent]:
+    """Escalate an open incident by hand: the pager pages the next level now instead of waiting out its delay.
+
+    Arguments, returns and errors as `acknowledge`; refused (`IllegalTransition`) once it is resolved.
+    """
+
+    def change(_incident: Incident, _by: str) -> str:
+        return _words(note, "note") or "escalated by hand"
+
+    return _act(session, incident_id, Action.ESCALATE, actor, via, now, request_id, change)
+
+
+def link(
+    *, session: Session, incident_id: int, actor: str, via: str, now: datetime, request_id: str, other_id: int,
+    note: str = "",
+) -> list[IncidentEvent]:
+    """Say an incident that is not closed is related to `other_id` (any status: history counts too).
+
+    The link is one row per pair whichever side it was made from; the timeline entry is on `incident_id`.
+
+    Raises (besides those of `acknowledge`):
+        IncidentNotFound: if `other_id` does not exist.
+        incidents.lifecycle.IllegalTransition: if the two are already linked.
+        ActionError: if `other_id` is the incident itself.
+    """
+
+    def change(incident: Incident, by: str) -> str:
+        if other_id == incident.id:
+            raise ActionError(f"other_id: incident {other_id} cannot be linked to itself")
+        if session.get(Incident, other_id) is None:
+            raise IncidentNotFound(f"incident {other_id} not found")
+        low, high = sorted((incident.id, other_id))
+        pair = (IncidentLink.incident_id == low) & (IncidentLink.other_id == high)
+        if session.scalars(select(IncidentLink).where(pair)).first() is not None:
+            raise IllegalTransition(f"cannot link: incidents {low} and {high} are already linked")
+        words = _words(note, "note")
+        session.add(IncidentLink(incident_id=low, other_id=high, created_by=by, created_at=now, note=words))
+        return f"linked to #{other_id}" + (f": {words}" if words else "")
+
+    return _act(session, incident_id, Action.LINK, actor, via, now, request_id, change)
+
+
+@dataclass(frozen=True)
+class Report:
+    """An incident a person reports (a phone call to the desk): what is wrong, and how bad, in ITIL terms."""
+
+    title: str
+    category: str = "other"
+    impact: str = "low"  # high, medium, low
+    urgency: str = "low"  # high, medium, low
+    site: str = ""
+    services: tuple[str, ...] = ()
+    description: str = ""
+
+
+def report(
+    *, session: Session, report: Report, actor: str, via: str, now: datetime, request_id: str,
+    matrix: Mapping[tuple[str, str], str] = DEFAULT_MATRIX, sla: SlaPolicy = DEFAULT_POLICY,
+) -> list[IncidentEvent]:
+    """Open a triggered incident for a person's report; it then lives the same life as one opened by alerts.
+
+    Its priority is `matrix[impact, urgency]` (the same ITIL matrix correlation uses); a P1 is major; its SLA
+    deadlines follow `sla` like any other incident's. The
+    incident key derives from `request_id`, so a retried report opens one incident. Returns the OPENED
+    event (and MAJOR_DECLARED for a P1), or those recorded the first time for this request id.
+
+    Raises:
+        ActionError: a blank title, an unknown impact or urgency, or a bad actor, via or request id.
+        IdempotencyKeyReused: if `request_id` was already used for another action.
+    """
+    actor, via = _bounded(actor, "actor"), _via(via)
+    title = _words(report.title, "title")
+    if not title:
+        raise ActionError("title: say what is wrong, it is blank")
+    for field, level in (("impact", report.impact), ("urgency", report.urgency)):
+        if level not in LEVELS:
+            raise ActionError(f"{field}: {level!r} is not one of {', '.join(LEVELS)}")
+    command_id = action_command_id(request_id)
+    recorded = session.scalars(select(TimelineEvent).where(TimelineEvent.command_id == command_id).order_by(TimelineEvent.id)).all()
+    if recorded:
+        if recorded[0].kind != str(EventKind.OPENED):
+            raise IdempotencyKeyReused(f"idempotency key {request_id!r} was already used for {recorded[0].kind}")
+        return [row.as_event() for row in recorded]
+    key = deterministic_id("reported", request_id)
+    priority = matrix[(report.impact, report.urgency)]
+    major = priority == "P1"
+    incident = Incident(
+        incident_key=key, group_key=f"reported:{key}", title=title[:512], severity=str(_SEVERITY_OF_URGENCY[report.urgency]),
+        status=str(Status.TRIGGERED), site=report.site, scope=report.site, alert_count=0, opened_at=now, updated_at=now,
+        category=report.category or "other", impact=report.impact, urgency=report.urgency, priority=priority,
+        major=major, major_reason="reported as P1" if major else None, services=list(report.services),
+        reported_by=actor,
+    )
+    apply_deadlines(incident, sla)
+    session.add(incident)
+    description = _words(report.description, "description")
+    kinds = [(EventKind.OPENED, f"reported by {actor}" + (f": {description}" if description else ""))]
+    if major:
+        kinds.append((EventKind.MAJOR_DECLARED, "reported as P1"))
+    rows = [
+        TimelineEvent(
+            event_id=deterministic_id(request_id, str(kind)), incident=incident, command_id=command_id, kind=str(kind),
+            occurred_at=now, actor=actor, origin=via, detail=detail,
+        )
+        for kind, detail in kinds
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [row.as_event() for row in rows]
 
 
 def action_command_id(request_id: str) -> str:

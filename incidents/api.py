@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from incidents.queries import get_incident, list_incidents, list_suppressed
 
 IncidentStatus = Literal["triggered", "acknowledged", "resolved", "closed"]
+Priority = Literal["P1", "P2", "P3", "P4", "P5"]
 
 
 def incident_router(session_factory: sessionmaker) -> APIRouter:
@@ -23,12 +24,21 @@ def incident_router(session_factory: sessionmaker) -> APIRouter:
     @router.get("")
     def incidents(
         status: IncidentStatus | None = None,
+        priority: Priority | None = None,
+        site: str | None = Query(None, max_length=128),
+        category: str | None = Query(None, max_length=32),
+        assignee: str | None = Query(None, max_length=128),
+        major: bool | None = None,
+        q: str | None = Query(None, max_length=200, description="Text in the title, root component or key."),
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0),
     ) -> dict[str, Any]:
-        """List incidents, newest first, optionally only those in one status."""
+        """List incidents, newest first, filtered by any of status, priority, site, category, assignee, major, text."""
         with session_factory() as session:
-            items, total = list_incidents(session=session, status=status, limit=limit, offset=offset)
+            items, total = list_incidents(
+                session=session, status=status, priority=priority, site=site, category=category, assignee=assignee,
+                major=major, search=q, limit=limit, offset=offset,
+            )
         return {"items": items, "total": total, "limit": limit, "offset": offset}
 
     @router.get("/{incident_id}")

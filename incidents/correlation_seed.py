@@ -4,7 +4,8 @@ After a restart or a rebalance the correlate stage has no memory; it asks here, 
 the open incidents (and those resolved within the reopen window) with their alerts, the alerts
 it held back, and the firing alerts it suppressed. A still-firing alert then re-attaches to its
 incident instead of opening a duplicate, a held alert finishes its wait, and a resolve of a
-suppressed alert is still recorded.
+suppressed alert is still recorded. An incident merged into another is not read back: its alerts
+were moved to the survivor, which is.
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def _incidents(session: Session, scope: str, resolved_since: datetime) -> list[I
         select(Incident)
         .where(
             Incident.scope == scope,
+            Incident.merged_into.is_(None),  # merged away: its alerts live on in the survivor, never resurrect it
             or_(Incident.status.in_(OPEN_STATUSES), Incident.resolved_at >= resolved_since),
         )
         .options(selectinload(Incident.alerts))

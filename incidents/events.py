@@ -30,7 +30,6 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"
     NOTE_ADDED = "note_added"
     CLOSED = "closed"
-    CREATED = "created"  # reported by a person (a phone call to the desk), not by an alert
     LINKED = "linked"  # related to another incident
     ESCALATED = "escalated"  # escalated by hand to the next level
     MERGED = "merged"  # correlation found two incidents to be one; detail names the survivor

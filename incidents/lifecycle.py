@@ -5,8 +5,9 @@
       │   └────────────────reopen─────────────────┼──┘
       └────────────────────resolve────────────────┘
 
-Assigning and adding a note leave the status as it is and are allowed until the incident is
-closed. A closed incident is history: nothing changes it, and an alert that fires again opens a
+Assigning, adding a note and linking a related incident leave the status as it is and are
+allowed until the incident is closed; escalating by hand (page the next level now) is allowed
+while it is open. A closed incident is history: nothing changes it, and an alert that fires again opens a
 new incident (the writer's job). Refusals are `IllegalTransition`s whose message is meant for the
 person who tried, e.g. "incident 7 is already acknowledged by li.wei at … (via sms)", because
 two people acting on one incident at once is the normal case on a bad night, not an error in the
@@ -39,6 +40,8 @@ class Action(StrEnum):
     REOPEN = "reopen"
     ASSIGN = "assign"
     NOTE = "note"
+    ESCALATE = "escalate"
+    LINK = "link"
 
 
 class Via(StrEnum):
@@ -72,17 +75,22 @@ TRANSITIONS: dict[Status, dict[Action, Status]] = {
         Action.RESOLVE: Status.RESOLVED,
         Action.ASSIGN: Status.TRIGGERED,
         Action.NOTE: Status.TRIGGERED,
+        Action.ESCALATE: Status.TRIGGERED,
+        Action.LINK: Status.TRIGGERED,
     },
     Status.ACKNOWLEDGED: {
         Action.RESOLVE: Status.RESOLVED,
         Action.ASSIGN: Status.ACKNOWLEDGED,
         Action.NOTE: Status.ACKNOWLEDGED,
+        Action.ESCALATE: Status.ACKNOWLEDGED,
+        Action.LINK: Status.ACKNOWLEDGED,
     },
     Status.RESOLVED: {
         Action.CLOSE: Status.CLOSED,
         Action.REOPEN: Status.TRIGGERED,
         Action.ASSIGN: Status.RESOLVED,
         Action.NOTE: Status.RESOLVED,
+        Action.LINK: Status.RESOLVED,
     },
     Status.CLOSED: {},
 }
@@ -96,10 +104,11 @@ _REFUSALS: dict[tuple[Status, Action], str] = {
     (Status.ACKNOWLEDGED, Action.REOPEN): "is open (acknowledged): only a resolved incident can be reopened",
     (Status.RESOLVED, Action.ACKNOWLEDGE): "is resolved: reopen it before acknowledging it",
     (Status.RESOLVED, Action.RESOLVE): "is already resolved",
+    (Status.RESOLVED, Action.ESCALATE): "is resolved: there is nobody left to page; reopen it first",
     (Status.CLOSED, Action.REOPEN): "is closed and cannot be reopened; if the problem is back, a new incident opens",
 }
 _CLOSED = "is closed: a closed incident cannot be changed"
-_VERBS = {Action.NOTE: "add a note"}
+_VERBS = {Action.NOTE: "add a note", Action.LINK: "link"}
 
 
 def next_status(current: str, action: str, *, incident_id: int | None = None, last: LastChange | None = None) -> Status:

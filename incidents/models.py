@@ -62,6 +62,8 @@ class Incident(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     assignee: Mapped[str | None] = mapped_column(String(128), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when correlation merged this incident into another (its alerts moved there; status closed).
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
     # What correlation knows (streams.correlation.commands.IncidentFacts), kept current by the writer.
     scope: Mapped[str] = mapped_column(String(128), nullable=False, default="", index=True)
     root_component: Mapped[str | None] = mapped_column(String(256), nullable=True)
@@ -76,6 +78,23 @@ class Incident(Base):
     major_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     services: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     affected_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # SLA clocks (incidents.sla, docs/sla.md): the calendar and deadlines, counted from opened_at and set again when
+    # the priority changes; the warn instants are the monitor's durable timers, the *_warned_at / *_breached_at
+    # marks say when it announced them (None: not yet, or no longer true under a changed priority).
+    sla_calendar: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    response_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who reported it when a person did (a phone call to the desk); None for incidents opened by alerts.
+    reported_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # A drill (runbooks/drills.py): a synthetic incident; the pager pages only `drill_participants` (person ids).
+    drill: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+    drill_participants: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default=text("'[]'"))
 
     @property
     def facts(self) -> IncidentFacts:
@@ -116,6 +135,20 @@ class Incident(Base):
     timeline: Mapped[list["TimelineEvent"]] = relationship(
         back_populates="incident", order_by="TimelineEvent.id", cascade="all, delete-orphan"
     )
+
+
+class IncidentLink(Base):
+    """Two incidents a person said are related ("same cause as #12"): one row per pair, smaller id first."""
+
+    __tablename__ = "incident_links"
+    __table_args__ = (UniqueConstraint("incident_id", "other_id", name="uq_incident_links_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
 class IncidentAlert(Base):

@@ -7,28 +7,50 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from incidents.models import Incident, IncidentAlert, SuppressedAlert, TimelineEvent
+from incidents.models import Incident, IncidentAlert, IncidentLink, SuppressedAlert, TimelineEvent
 from streams.clock import format_instant
 
 
 def list_incidents(
-    *, session: Session, status: str | None, limit: int, offset: int
+    *,
+    session: Session,
+    limit: int,
+    offset: int,
+    status: str | None = None,
+    priority: str | None = None,
+    site: str | None = None,
+    category: str | None = None,
+    assignee: str | None = None,
+    major: bool | None = None,
+    search: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Return one page of incidents, newest first, and how many match in total.
 
     Args:
         session: an open session.
-        status: only incidents in this status, or all when None.
         limit: page size.
         offset: how many matching incidents to skip.
+        status, priority, site, category, assignee, major: only incidents with exactly that value (None: any).
+        search: only incidents whose title, root component or incident key contains it (case-insensitive).
 
     Returns:
         (page of incident summaries, total number of matching incidents)
     """
-    where = [Incident.status == status] if status is not None else []
+    wanted = {
+        Incident.status: status, Incident.priority: priority, Incident.site: site, Incident.category: category,
+        Incident.assignee: assignee, Incident.major: major,
+    }
+    where = [column == value for column, value in wanted.items() if value is not None]
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        where.append(or_(
+            func.lower(Incident.title).like(pattern),
+            func.lower(func.coalesce(Incident.root_component, "")).like(pattern),
+            func.lower(Incident.incident_key).like(pattern),
+        ))
     total = session.scalar(select(func.count()).select_from(Incident).where(*where))
     rows = session.scalars(
         select(Incident).where(*where).order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
@@ -49,7 +71,26 @@ def get_incident(*, session: Session, incident_id: int) -> dict[str, Any] | None
         **_summary(incident),
         "alerts": [_alert(row) for row in incident.alerts],
         "timeline": [_timeline(row) for row in incident.timeline],
+        "links": _links(session, incident.id),
     }
+
+
+def _links(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    """The incidents linked to `incident_id`, whichever side the link was made from, oldest link first."""
+    rows = session.scalars(
+        select(IncidentLink)
+        .where(or_(IncidentLink.incident_id == incident_id, IncidentLink.other_id == incident_id))
+        .order_by(IncidentLink.id)
+    ).all()
+    return [
+        {
+            "incident_id": row.other_id if row.incident_id == incident_id else row.incident_id,
+            "created_by": row.created_by,
+            "created_at": format_instant(row.created_at),
+            "note": row.note,
+        }
+        for row in rows
+    ]
 
 
 def list_suppressed(*, session: Session, scope: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
@@ -95,6 +136,15 @@ def _summary(incident: Incident) -> dict[str, Any]:
         "major": incident.major,
         "services": list(incident.services),
         "affected_count": incident.affected_count,
+        # SLA (docs/sla.md): the deadlines and when each was breached (None: not breached); time left is the UI's.
+        "sla_calendar": incident.sla_calendar,
+        "response_due_at": _instant(incident.response_due_at),
+        "resolution_due_at": _instant(incident.resolution_due_at),
+        "response_breached_at": _instant(incident.response_breached_at),
+        "resolution_breached_at": _instant(incident.resolution_breached_at),
+        "reported_by": incident.reported_by,
+        "merged_into": incident.merged_into,
+        "drill": incident.drill,
     }
 
 

@@ -10,12 +10,16 @@ hold a group open that a person resolved or closed. A firing alert attached to s
 reopens it when it was resolved; when it was closed, a new incident opens in its place under
 `successor_key` (or the alert joins the group's open incident), and correlation's later commands
 for the closed incident's key follow that chain to the newest incident.
+
+When correlation finds two open incidents to share one root, MERGE moves the absorbed incident's
+alerts to the survivor and closes the absorbed one with `merged_into` set; the chain follows
+`merged_into` too, so a late command for the absorbed incident lands on the survivor.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,11 +33,15 @@ from incidents.models import (
     SuppressedAlert,
     TimelineEvent,
 )
+from incidents.sla.store import apply_deadlines
+from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
 from streams.alerts.model import Alert, AlertStatus, Severity
 from streams.correlation.commands import CommandKind, IncidentCommand, IncidentFacts, deterministic_id
 
 
-def apply_command(*, session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+def apply_command(
+    *, session: Session, command: IncidentCommand, now: datetime, sla: SlaPolicy = DEFAULT_POLICY
+) -> list[IncidentEvent]:
     """Apply `command` inside a SAVEPOINT and return the events it caused (or caused before).
 
     Replaying a command returns the events recorded the first time (same ids, kinds, times and
@@ -43,6 +51,7 @@ def apply_command(*, session: Session, command: IncidentCommand, now: datetime) 
         session: an open session; flushed, never committed.
         command: the command to apply.
         now: the writer's time for this message (aware UTC).
+        sla: the SLA policy that sets the deadlines of incidents opened or re-prioritised.
 
     Returns:
         The events to announce on `incidents.events`, oldest first; empty when there was
@@ -54,15 +63,15 @@ def apply_command(*, session: Session, command: IncidentCommand, now: datetime) 
     """
     try:
         with session.begin_nested():
-            return _apply(session, command, now)
+            return _apply(session, command, now, sla)
     except IntegrityError:
         # Another writer committed the same open group, incident key or alert first (its row is
         # visible now), so the second pass finds that row and attaches instead of inserting.
         with session.begin_nested():
-            return _apply(session, command, now)
+            return _apply(session, command, now, sla)
 
 
-def _apply(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+def _apply(session: Session, command: IncidentCommand, now: datetime, sla: SlaPolicy) -> list[IncidentEvent]:
     """Return the recorded events of `command`, or apply it."""
     recorded = session.scalars(
         select(TimelineEvent).where(TimelineEvent.command_id == command.command_id).order_by(TimelineEvent.id)
@@ -76,21 +85,23 @@ def _apply(session: Session, command: IncidentCommand, now: datetime) -> list[In
         _suppress(session, command, now)
         return []
     if command.kind is CommandKind.REOPEN:
-        return _reopen(session, command, now)
+        return _reopen(session, command, now, sla)
     if command.kind is CommandKind.REROOT:
-        return _reroot(session, command, now)
+        return _reroot(session, command, now, sla)
     if command.kind is CommandKind.PRIORITIZE:
-        return _prioritize(session, command, now)
+        return _prioritize(session, command, now, sla)
     if command.kind is CommandKind.RESOLVE_ALERT:
         return _resolve_alert(session, command, now)
     if command.kind is CommandKind.RESOLVE:
         return _resolve(session, command, now)
+    if command.kind is CommandKind.MERGE:
+        return _merge(session, command, now)
     if command.kind is CommandKind.ATTACH:
         _require_alert(command)
-    return _open_or_attach(session, command, now)
+    return _open_or_attach(session, command, now, sla)
 
 
-def _open_or_attach(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+def _open_or_attach(session: Session, command: IncidentCommand, now: datetime, sla: SlaPolicy) -> list[IncidentEvent]:
     """Attach to the command's incident (or its group's open one); open a new incident if there is none.
 
     A firing alert does not land silently on an incident a person resolved or closed (see the
@@ -98,7 +109,7 @@ def _open_or_attach(session: Session, command: IncidentCommand, now: datetime) -
     """
     incident = _target(session, command)
     if incident is None:
-        return _open(session, command, now)
+        return _open(session, command, now, sla)
     if command.alert is None:  # an OPEN without an alert landing on an existing incident adds nothing
         return []
     events: list[IncidentEvent] = []
@@ -112,7 +123,7 @@ def _open_or_attach(session: Session, command: IncidentCommand, now: datetime) -
                 incident = live
             elif incident.status == Status.CLOSED:
                 reason = f"incident {incident.id} was closed"
-                return _open(session, command, now, incident_key=successor_key(incident.incident_key), reason=reason)
+                return _open(session, command, now, sla, incident_key=successor_key(incident.incident_key), reason=reason)
             else:
                 _reopened(incident)
                 detail = "re-fired after manual resolve"
@@ -130,7 +141,13 @@ def successor_key(incident_key: str) -> str:
 
 
 def _open(
-    session: Session, command: IncidentCommand, now: datetime, *, incident_key: str | None = None, reason: str = ""
+    session: Session,
+    command: IncidentCommand,
+    now: datetime,
+    sla: SlaPolicy,
+    *,
+    incident_key: str | None = None,
+    reason: str = "",
 ) -> list[IncidentEvent]:
     """Insert a triggered incident with the command's alert, and its "opened" event (`reason` says why, if special)."""
     alert = command.alert
@@ -147,6 +164,7 @@ def _open(
         updated_at=now,
     )
     incident.record_facts(command.facts or IncidentFacts())
+    apply_deadlines(incident, sla)
     session.add(incident)
     session.flush()  # the partial unique index rejects a second open incident of the group here
     if alert is not None:
@@ -207,7 +225,7 @@ def _resolve(session: Session, command: IncidentCommand, now: datetime) -> list[
     return [_record(session, incident, command, EventKind.RESOLVED, now, "resolved")]
 
 
-def _reopen(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+def _reopen(session: Session, command: IncidentCommand, now: datetime, sla: SlaPolicy) -> list[IncidentEvent]:
     """Reopen a resolved incident (a re-fire within its reopen window); already open, or superseded, is a no-op.
 
     A closed incident cannot be reopened: its re-fired alert opens a new incident in its place.
@@ -217,7 +235,7 @@ def _reopen(session: Session, command: IncidentCommand, now: datetime) -> list[I
         return []
     incident = _chain(session, incident)[-1]
     if incident.status == Status.CLOSED:
-        return _open_or_attach(session, command, now) if command.alert is not None else []
+        return _open_or_attach(session, command, now, sla) if command.alert is not None else []
     if incident.status != Status.RESOLVED or _open_of_group(session, incident.group_key) is not None:
         return []
     _reopened(incident)
@@ -225,7 +243,7 @@ def _reopen(session: Session, command: IncidentCommand, now: datetime) -> list[I
     return [_record(session, incident, command, EventKind.REOPENED, now, detail)]
 
 
-def _reroot(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+def _reroot(session: Session, command: IncidentCommand, now: datetime, sla: SlaPolicy) -> list[IncidentEvent]:
     """Name a new root cause: a late cause arrived, a shared cause was inferred, or an inferred one confirmed."""
     incident = _target(session, command)
     if incident is None or command.facts is None:
@@ -233,13 +251,14 @@ def _reroot(session: Session, command: IncidentCommand, now: datetime) -> list[I
     incident.group_key = command.group_key
     incident.title = command.title
     incident.record_facts(command.facts)
+    apply_deadlines(incident, sla)  # services may differ now, and with them the calendar
     facts = command.facts
     how = "probable (inferred from its dependants' alerts)" if facts.inferred else "confirmed by its own alert"
     detail = f"root cause {facts.root_name or facts.root} [{facts.root}] ({facts.root_kind}), {how}"
     return [_record(session, incident, command, EventKind.ROOT_CHANGED, now, detail)]
 
 
-def _prioritize(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+def _prioritize(session: Session, command: IncidentCommand, now: datetime, sla: SlaPolicy) -> list[IncidentEvent]:
     """Record a new impact/urgency/priority; declare the incident major the first time it becomes so."""
     incident = _target(session, command)
     if incident is None or command.facts is None:
@@ -247,12 +266,75 @@ def _prioritize(session: Session, command: IncidentCommand, now: datetime) -> li
     was_major, before = incident.major, incident.priority
     incident.record_facts(command.facts)
     incident.major = was_major or command.facts.major  # a declared major incident stays major
+    apply_deadlines(incident, sla)  # ITIL: counted from opened_at again, against the new priority's targets
     facts = command.facts
     detail = f"{before} → {facts.priority} (impact {facts.impact}, urgency {facts.urgency})"
     events = [_record(session, incident, command, EventKind.PRIORITY_CHANGED, now, detail)]
     if incident.major and not was_major:
         events.append(_record(session, incident, command, EventKind.MAJOR_DECLARED, now, facts.major_reason or "major"))
     return events
+
+
+def _merge(session: Session, command: IncidentCommand, now: datetime) -> list[IncidentEvent]:
+    """Move the absorbed incident's alerts to the survivor and close the absorbed one, `merged_into` the survivor.
+
+    Nothing happens when either incident is unknown, the absorbed one is closed (merged already, or
+    closed by a person) or is the survivor itself, or the survivor is closed. A survivor a person
+    resolved is reopened when a moved alert still fires: a firing alert is never left unpaged.
+    """
+    survivor = _target(session, command)
+    absorbed = _by_key(session, command.absorbed_key)
+    if survivor is None or absorbed is None:
+        return []
+    absorbed = _chain(session, absorbed)[-1]
+    if Status.CLOSED in (absorbed.status, survivor.status) or absorbed.id == survivor.id:
+        return []
+    moved = _move_alerts(session, absorbed, survivor)
+    absorbed.status = str(Status.CLOSED)
+    absorbed.merged_into = survivor.id
+    absorbed.resolved_at = absorbed.resolved_at or now
+    absorbed.closed_at = now
+    if Severity(absorbed.severity).rank > Severity(survivor.severity).rank:
+        survivor.severity = absorbed.severity
+    events = [
+        _record(session, absorbed, command, EventKind.MERGED, now,
+                f"merged into incident {survivor.id} ({survivor.title}): {moved} alerts moved there", part="absorbed"),
+        _record(session, survivor, command, EventKind.MERGED, now,
+                f"incident {absorbed.id} ({absorbed.title}) merged into this one: {moved} alerts moved here"),
+    ]
+    firing = session.scalars(
+        select(IncidentAlert.id).where(IncidentAlert.incident_id == survivor.id, IncidentAlert.status == "firing")
+    ).first()
+    if survivor.status == Status.RESOLVED and firing is not None:
+        _reopened(survivor)
+        events.append(_record(session, survivor, command, EventKind.REOPENED, now, "a merged alert still fires"))
+    return events
+
+
+def _move_alerts(session: Session, absorbed: Incident, survivor: Incident) -> int:
+    """Re-home the absorbed incident's alerts on the survivor (as symptoms of its root); return how many moved.
+
+    An alert the survivor already holds keeps the survivor's row. Both counts are recounted.
+    """
+    session.flush()
+    held = select(IncidentAlert.fingerprint).where(IncidentAlert.incident_id == survivor.id).scalar_subquery()
+    session.execute(
+        delete(IncidentAlert).where(IncidentAlert.incident_id == absorbed.id, IncidentAlert.fingerprint.in_(held)),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    root = survivor.root_component
+    symptom = case((IncidentAlert.component == root, False), else_=True) if root is not None else True
+    moved = session.execute(
+        update(IncidentAlert).where(IncidentAlert.incident_id == absorbed.id).values(incident_id=survivor.id, symptom=symptom),
+        execution_options={"synchronize_session": "fetch"},
+    ).rowcount
+    session.expire(absorbed, ["alerts"])
+    session.expire(survivor, ["alerts"])
+    for incident in (absorbed, survivor):
+        incident.alert_count = session.scalar(
+            select(func.count()).select_from(IncidentAlert).where(IncidentAlert.incident_id == incident.id)
+        )
+    return moved
 
 
 def _hold(session: Session, command: IncidentCommand, now: datetime) -> None:
@@ -323,10 +405,14 @@ def _target(session: Session, command: IncidentCommand) -> Incident | None:
 
 
 def _chain(session: Session, incident: Incident) -> list[Incident]:
-    """`incident`, then each incident opened in place of a closed one (`successor_key`), oldest first."""
+    """`incident`, then each incident it was merged into or that opened in place of it once closed, oldest first."""
     chain = [incident]
     while chain[-1].status == Status.CLOSED:
-        successor = _by_key(session, successor_key(chain[-1].incident_key))
+        merged_into = chain[-1].merged_into
+        successor = (
+            session.get(Incident, merged_into) if merged_into is not None
+            else _by_key(session, successor_key(chain[-1].incident_key))
+        )
         if successor is None:
             break
         chain.append(successor)
@@ -385,12 +471,13 @@ def _upsert_alert(
 
 
 def _record(
-    session: Session, incident: Incident, command: IncidentCommand, kind: EventKind, now: datetime, detail: str
+    session: Session, incident: Incident, command: IncidentCommand, kind: EventKind, now: datetime, detail: str,
+    *, part: str = "",
 ) -> IncidentEvent:
-    """Write one timeline row for `command` and return it as an event."""
+    """Write one timeline row for `command` and return it as an event (`part` tells apart two of one kind)."""
     incident.updated_at = now
     row = TimelineEvent(
-        event_id=deterministic_id(command.command_id, str(kind)),
+        event_id=deterministic_id(command.command_id, str(kind), *([part] if part else [])),
         incident=incident,
         command_id=command.command_id,
         kind=str(kind),

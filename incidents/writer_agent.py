@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from incidents.db import DATABASE_RETRY
 from incidents.events import EventKind, IncidentEvent
 from incidents.metrics import INCIDENT_COMMANDS, INCIDENTS_OPENED
+from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
 from incidents.store import apply_command
 from streams.agents.safety import run_batch_guarded
 from streams.app import StreamTopics
@@ -34,19 +35,25 @@ WRITER_BATCH_WINDOW_S = 0.005
 
 
 def apply_in_transaction(
-    sessions: sessionmaker, commands: Sequence[IncidentCommand], now: datetime
+    sessions: sessionmaker, commands: Sequence[IncidentCommand], now: datetime, sla: SlaPolicy = DEFAULT_POLICY
 ) -> list[IncidentEvent]:
     """Apply `commands` in order in one committed transaction and return the events they produced."""
     with sessions() as session, session.begin():
-        return [event for command in commands for event in apply_command(session=session, command=command, now=now)]
+        return [
+            event
+            for command in commands
+            for event in apply_command(session=session, command=command, now=now, sla=sla)
+        ]
 
 
-def register_writer(app: faust.App, topics: StreamTopics, sessions: sessionmaker, clock: Clock) -> None:
-    """Add the incident writer agent to `app`."""
+def register_writer(
+    app: faust.App, topics: StreamTopics, sessions: sessionmaker, clock: Clock, sla: SlaPolicy = DEFAULT_POLICY
+) -> None:
+    """Add the incident writer agent to `app`; `sla` sets the deadlines of the incidents it opens."""
 
     async def write(values: Sequence[Mapping[str, Any]]) -> None:
         commands = [IncidentCommand.from_dict(value) for value in values]
-        events = await asyncio.to_thread(apply_in_transaction, sessions, commands, clock.now())
+        events = await asyncio.to_thread(apply_in_transaction, sessions, commands, clock.now(), sla)
         for command in commands:
             INCIDENT_COMMANDS.labels(str(command.kind)).inc()
         for event in events:

@@ -23,7 +23,7 @@ from notify.channels.base import Channel, SendResult
 from notify.directory import DEFAULT_RATE_LIMITS, RateLimit
 from notify.metrics import PAGES
 from notify.models import OutboxMessage
-from notify.notifications import PAGING_PURPOSES, URGENT_PRIORITIES, NotSentReason, Purpose
+from notify.notifications import PAGING_PURPOSES, UNBATCHED_PURPOSES, URGENT_PRIORITIES, NotSentReason, Purpose
 from notify.paging import MessageText
 from notify.throttle import next_allowed
 
@@ -42,6 +42,8 @@ class DispatchPolicy:
     retry_base: timedelta = timedelta(seconds=2)
     retry_cap: timedelta = timedelta(minutes=2)
     rate_limits: tuple[RateLimit, ...] = DEFAULT_RATE_LIMITS
+    #: A handoff notice this long past its shift's start is not sent (`missed_handoff`).
+    handoff_grace: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,11 @@ class Dispatcher:
         await asyncio.to_thread(self._finish, deliveries, results, now)
         return len(deliveries)
 
+    async def aclose(self) -> None:
+        """Close every channel's HTTP session (Twilio, chat bots) once; call on shutdown, after the last send."""
+        unique = {id(channel): channel for channel in self._channels.values()}.values()
+        await asyncio.gather(*(closer() for channel in unique if (closer := getattr(channel, "aclose", None))))
+
     def _claim(self, now: datetime) -> list[Delivery]:
         """Claim due rows, drop the ones no longer needed, apply rate limits, and group summaries."""
         with self._sessions() as session, session.begin():
@@ -95,6 +102,9 @@ class Dispatcher:
             _close(row, outbox.OutboxStatus.NOT_SENT, NotSentReason.UNKNOWN_CHANNEL, now)
             row.error = f"no channel {row.channel!r} is configured (configured: {known})"
             return False
+        if row.purpose == Purpose.HANDOFF and now - row.due_at > self._policy.handoff_grace:
+            _close(row, outbox.OutboxStatus.NOT_SENT, NotSentReason.MISSED_HANDOFF, now)
+            return False
         if row.purpose not in PAGING_PURPOSES or row.incident_id is None:
             return True
         incident = session.get(Incident, row.incident_id)
@@ -102,17 +112,18 @@ class Dispatcher:
         if status in ("resolved", "closed"):
             _close(row, outbox.OutboxStatus.CANCELLED, NotSentReason.RESOLVED, now)
             return False
-        if status == "acknowledged" and row.purpose == Purpose.PAGE:
+        if status == "acknowledged" and row.purpose == Purpose.PAGE and _planned_before_ack(row, incident):
             _close(row, outbox.OutboxStatus.CANCELLED, NotSentReason.ACKNOWLEDGED, now)
             return False
         return True
 
     def _deliveries(self, session: Session, rows: Sequence[OutboxMessage], now: datetime) -> list[Delivery]:
-        """Urgent rows go one by one; the others, per address and channel, within rate limits, summarised."""
-        deliveries = [Delivery((row.id,), row.channel, row.address, row.body) for row in rows if row.priority in URGENT_PRIORITIES]
+        """Urgent rows and notices about no incident go one by one; the rest, per address and channel, rate-limited, summarised."""
+        alone = [row for row in rows if row.priority in URGENT_PRIORITIES or row.purpose in UNBATCHED_PURPOSES]
+        deliveries = [Delivery((row.id,), row.channel, row.address, row.body) for row in alone]
         groups: dict[tuple[str, str], list[OutboxMessage]] = {}
         for row in rows:
-            if row.priority not in URGENT_PRIORITIES:
+            if row.id not in {each.id for each in alone}:
                 groups.setdefault((row.channel, row.address), []).append(row)
         widest = max((limit.per for limit in self._policy.rate_limits), default=timedelta(0))
         for (channel, address), group in groups.items():
@@ -132,7 +143,7 @@ class Dispatcher:
 
     def _summary(self, session: Session, rows: Sequence[OutboxMessage]) -> str:
         """One message standing for several held-back ones."""
-        incidents = [{"id": row.incident_id, "priority": row.priority, "title": _title(session, row)} for row in rows]
+        incidents = [{"id": row.incident_id, "priority": row.priority, **_about(session, row)} for row in rows]
         first = rows[0]
         return self._text.body("summary", first.channel, {"incident_id": None, "incidents": incidents, "drill": False}, first.language)
 
@@ -174,12 +185,24 @@ class Dispatcher:
         outbox.pull_forward(session=session, message=row, now=now)
 
 
+def _planned_before_ack(row: OutboxMessage, incident: Incident) -> bool:
+    """Whether the page was planned before the incident was acknowledged.
+
+    An acknowledgement stops the pages already on their way; a page planned after it (no progress,
+    a breached resolution target, an overdue runbook step, a hand escalation) is meant for an
+    acknowledged incident and goes out.
+    """
+    return incident.acknowledged_at is None or row.created_at <= incident.acknowledged_at
+
+
 def _close(row: OutboxMessage, status: outbox.OutboxStatus, reason: NotSentReason, now: datetime) -> None:
     """Close a claimed row without sending it."""
     row.status, row.reason, row.claimed_until, row.updated_at = str(status), str(reason), None, now
 
 
-def _title(session: Session, row: OutboxMessage) -> str:
-    """The title of the row's incident (its own text for a notice about no incident)."""
+def _about(session: Session, row: OutboxMessage) -> dict[str, object]:
+    """The title of the row's incident (its own text for a notice about no incident), and whether it is a drill."""
     incident = session.get(Incident, row.incident_id) if row.incident_id is not None else None
-    return incident.title if incident is not None else row.body
+    if incident is None:
+        return {"title": row.body, "drill": False}
+    return {"title": incident.title, "drill": bool(incident.drill)}

@@ -34,8 +34,10 @@ class StepReason(StrEnum):
 
     FIRST = "first"  # the incident opened
     NO_ACK = "no_ack"  # the previous level did not acknowledge in time
-    ESCALATED_BY_HAND = "escalated_by_hand"  # someone pressed 2 or asked for it
+    ESCALATED_BY_HAND = "escalated_by_hand"  # someone pressed 2 or asked for it (phone, SMS, the desk)
     NO_PROGRESS = "no_progress"  # acknowledged but nothing done for too long
+    SLA_BREACHED = "sla_breached"  # the resolution target passed
+    STEP_OVERDUE = "runbook_step_overdue"  # a runbook step was not done in its time
 
 
 @dataclass(frozen=True)
@@ -149,12 +151,14 @@ def record_progress(state: EscalationState, now: datetime) -> EscalationState:
     return replace(state, next_due_at=now + state.policy.no_progress_after)
 
 
-def escalate_now(state: EscalationState, now: datetime) -> EscalationState:
-    """Someone asked to escalate: the next level is due at once (an exhausted walk pages its last level again)."""
+def escalate_now(
+    state: EscalationState, now: datetime, reason: StepReason = StepReason.ESCALATED_BY_HAND
+) -> EscalationState:
+    """Someone (or a breach) asked to escalate: the next level is due at once (an exhausted walk pages its last level again)."""
     if state.status is EscalationStatus.RESOLVED:
         return state
     step = min(state.step, state.total_steps - 1)
-    return replace(state, status=EscalationStatus.ACTIVE, step=step, next_due_at=now, reason=StepReason.ESCALATED_BY_HAND)
+    return replace(state, status=EscalationStatus.ACTIVE, step=step, next_due_at=now, reason=reason)
 
 
 def resolve(state: EscalationState) -> EscalationState:

@@ -26,11 +26,17 @@ class Purpose(StrEnum):
     MAJOR = "major"  # a major incident paging the configured roles
     ACKNOWLEDGED = "acknowledged"  # telling those already paged that someone has it
     RESOLVED = "resolved"
+    MERGED = "merged"  # telling those already paged that the incident is now part of another one
     HANDOFF = "handoff"  # telling the incoming on-call engineer their shift starts
+    REMINDER = "reminder"  # telling a silence's creator it is about to end, or has been open a long time
 
 
 #: The purposes that page someone (the rest are notices); acknowledgement and resolution stop them.
 PAGING_PURPOSES = frozenset({str(Purpose.PAGE), str(Purpose.MAJOR)})
+
+#: Notices about no incident: each goes out on its own, never held back into a summary SMS (a summary
+#: lists incidents) — one per shift or per silence, so they cannot make a storm.
+UNBATCHED_PURPOSES = frozenset({str(Purpose.HANDOFF), str(Purpose.REMINDER)})
 
 
 class NotSentReason(StrEnum):
@@ -43,6 +49,7 @@ class NotSentReason(StrEnum):
     ACKNOWLEDGED = "acknowledged"  # cancelled: someone acknowledged before it was due
     RESOLVED = "resolved"  # cancelled: the incident resolved before it was due
     GAVE_UP = "gave_up"  # the provider kept failing after every retry
+    MISSED_HANDOFF = "missed_handoff"  # the shift began longer than the grace period ago (the pager was down)
 
 
 @dataclass(frozen=True)
@@ -115,3 +122,8 @@ def _unsent(person: str, at: datetime, reason: NotSentReason, language: str = "z
 def page_key(*, incident_id: int | None, cycle: int, purpose: Purpose, step: int, person: str, contact: str, attempt: int) -> str:
     """The outbox row's unique key: replaying an event or re-running a step never adds a second row."""
     return f"{incident_id or '-'}/{cycle}/{purpose}/{step}/{person}/{contact or '-'}/{attempt}"
+
+
+def notice_key(*, purpose: Purpose, subject: str, person: str, contact: str) -> str:
+    """The key of a notice about no incident (a shift handoff, a silence reminder): one row per subject and person."""
+    return f"-/{purpose}/{subject}/{person}/{contact or '-'}"

@@ -56,6 +56,12 @@ def _insert(session: Session, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
+def has_event(*, session: Session, incident_id: int, event_id: str) -> bool:
+    """Whether rows were already written for this event of the incident (an event handled once pages once)."""
+    query = select(OutboxMessage.id).where(OutboxMessage.incident_id == incident_id, OutboxMessage.event_id == event_id)
+    return session.scalars(query.limit(1)).first() is not None
+
+
 def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
     """Claim up to `limit` due rows (and rows whose sender died) for sending, oldest due first."""
     rows = session.scalars(

@@ -7,6 +7,12 @@ Two entry points, both synchronous (run them in a thread) and both one transacti
   those already paged, page the major-incident roles.
 * `run_due_escalations` — the timer loop found escalation steps due: page the next level.
 
+An escalation event (a resolution target breached, a runbook step overdue, a person escalating
+from the desk) pages the next level at once, in the event's transaction; its rows carry the
+event's id, so the same event handled twice escalates once. A drill incident pages only its
+participants (`notify/routing.py drill_policy`), never the major-incident roles, and every
+message about it carries the drill marker.
+
 Nothing here sends: rows are written with a due time and `notify/dispatcher.py` sends them, so
 a crash between deciding and sending loses nothing. Every row key is deterministic, so an event
 handled twice or a step re-run after a crash adds no second page.
@@ -22,11 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from incidents.events import EventKind, IncidentEvent
 from incidents.models import Incident
 from notify import escalation, escalation_store, outbox
-from notify.directory import Directory
+from notify.directory import Directory, EscalationPolicy
 from notify.models import OutboxMessage
 from notify.notifications import PAGING_PURPOSES, PlannedMessage, Purpose, page_key, plan_notice, plan_person
 from notify.render import render
-from notify.routing import policy_for
+from notify.routing import drill_policy, policy_for
 from notify.sms_text import fit_sms
 from notify.targets import people_for
 from streams.correlation.commands import deterministic_id
@@ -87,15 +93,20 @@ class Paging:
             escalation_store.save(row, escalation.escalate_now(escalation_store.state(row), now), now)
             return True
 
-    def _advance(self, session: Session, row: Any, now: datetime) -> None:
-        """Evaluate one due escalation row and write the pages it decides."""
+    def _advance(self, session: Session, row: Any, now: datetime, asked_by: str | None = None) -> None:
+        """Evaluate one due escalation row and write the pages it decides.
+
+        `asked_by` is the id of the event that asked for this step (an escalation of an acknowledged
+        incident is meant); without it, the step is the timer's.
+        """
         incident = session.get(Incident, row.incident_id)
         if incident is None or incident.status in ("resolved", "closed"):
             # The database is the system of record: a lost "resolved" event must not keep paging.
             escalation_store.save(row, escalation.resolve(escalation_store.state(row)), now)
             return
         current = escalation_store.state(row)
-        if incident.status == "acknowledged" and current.status is escalation.EscalationStatus.ACTIVE:
+        lost_ack = incident.status == "acknowledged" and current.status is escalation.EscalationStatus.ACTIVE
+        if lost_ack and asked_by is None:
             current = escalation.acknowledge(current, now)  # the acknowledgement's event was lost or is late
         result = escalation.advance(
             current, now=now, people_for=lambda targets, at: people_for(self._directory, targets, at)
@@ -103,7 +114,7 @@ class Paging:
         escalation_store.save(row, result.state, now)
         if result.page is None:
             return
-        event_id = deterministic_id(f"{incident.id}/{row.cycle}/step/{result.page.step}", "page")
+        event_id = asked_by or deterministic_id(f"{incident.id}/{row.cycle}/step/{result.page.step}", "page")
         planned = [
             message
             for person in result.page.people
@@ -177,15 +188,20 @@ class Paging:
             created_at=now,
         )
 
+    def _policy(self, incident: Incident) -> EscalationPolicy:
+        """The routed policy, or for a drill one level paging only its participants."""
+        routed = policy_for(self._directory, incident_fields(incident))
+        return drill_policy(incident.drill_participants or (), routed) if incident.drill else routed
+
     def _on_opened(self, session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> None:
         """Start escalating with the routed policy, snapshotted; the first level is due at once."""
-        policy = policy_for(self._directory, incident_fields(incident))
+        policy = self._policy(incident)
         escalation_store.begin(session=session, incident_id=incident.id, policy=policy, priority=incident.priority, now=now)
 
     def _on_reopened(self, session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> None:
         """A reopened incident pages again from the first level, as a new cycle."""
         row = escalation_store.get(session=session, incident_id=incident.id, lock=True)
-        policy = policy_for(self._directory, incident_fields(incident))
+        policy = self._policy(incident)
         if row is None:
             escalation_store.begin(session=session, incident_id=incident.id, policy=policy, priority=incident.priority, now=now)
         elif row.status in (escalation.EscalationStatus.RESOLVED, escalation.EscalationStatus.EXHAUSTED):
@@ -207,10 +223,24 @@ class Paging:
         escalation_store.save(row, escalation.resolve(escalation_store.state(row)), now)
         self._close_out(session, incident, row.cycle, event, Purpose.RESOLVED, now)
 
+    def _on_merged(self, session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> None:
+        """The absorbed incident of a merge: stop paging it and tell those paged to follow the survivor.
+
+        The survivor gets a MERGED event too; its paging simply goes on.
+        """
+        if incident.merged_into is None:
+            return
+        row = escalation_store.get(session=session, incident_id=incident.id, lock=True)
+        if row is None:
+            return
+        escalation_store.save(row, escalation.resolve(escalation_store.state(row)), now)
+        self._close_out(session, incident, row.cycle, event, Purpose.MERGED, now, survivor=incident.merged_into)
+
     def _close_out(
-        self, session: Session, incident: Incident, cycle: int, event: IncidentEvent, purpose: Purpose, now: datetime
+        self, session: Session, incident: Incident, cycle: int, event: IncidentEvent, purpose: Purpose, now: datetime,
+        **context: Any,
     ) -> None:
-        """Cancel waiting pages and notify the people paged in this cycle (except whoever acted)."""
+        """Cancel waiting pages and notify the people paged in this cycle (except whoever acted); `context` for the text."""
         outbox.cancel_pending(session=session, incident_id=incident.id, purposes=PAGING_PURPOSES, reason=str(purpose), now=now)
         actor = event.actor
         notices = [
@@ -218,11 +248,24 @@ class Paging:
             for person in outbox.people_paged(session=session, incident_id=incident.id, cycle=cycle)
             if person != actor
         ]
-        extra = {"actor": self._display_name(actor), "via": event.via}
+        extra = {"actor": self._display_name(actor), "via": event.via, **context}
         self._write(session, incident, notices, purpose=purpose, cycle=cycle, step=0, event_id=event.event_id, now=now, extra=extra)
 
+    def _on_escalation(self, session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> None:
+        """Page the next level now: resolution target breached, runbook step overdue, or escalated by hand."""
+        reason = _escalation_reason(event)
+        if reason is None or outbox.has_event(session=session, incident_id=incident.id, event_id=event.event_id):
+            return
+        row = escalation_store.get(session=session, incident_id=incident.id, lock=True)
+        if row is None or row.status == escalation.EscalationStatus.RESOLVED:
+            return
+        escalation_store.save(row, escalation.escalate_now(escalation_store.state(row), now, reason), now)
+        self._advance(session, row, now, asked_by=event.event_id)
+
     def _on_major(self, session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> None:
-        """A major incident pages the configured roles (incident commander, duty manager) at once."""
+        """A major incident pages the configured roles (incident commander, duty manager) at once; a drill does not."""
+        if incident.drill:
+            return
         row = escalation_store.get(session=session, incident_id=incident.id)
         cycle = row.cycle if row is not None else 1
         people = people_for(self._directory, self._directory.major_targets, now)
@@ -252,6 +295,7 @@ _TEMPLATES: Mapping[Purpose, str] = {
     Purpose.MAJOR: "page",
     Purpose.ACKNOWLEDGED: "acknowledged",
     Purpose.RESOLVED: "resolved",
+    Purpose.MERGED: "merged",
     Purpose.HANDOFF: "handoff",
 }
 
@@ -261,10 +305,23 @@ _EVENT_HANDLERS: Mapping[EventKind, Callable[[Paging, Session, Incident, Inciden
     EventKind.ACKNOWLEDGED: Paging._on_acknowledged,
     EventKind.RESOLVED: Paging._on_resolved,
     EventKind.CLOSED: Paging._on_resolved,
+    EventKind.MERGED: Paging._on_merged,
     EventKind.MAJOR_DECLARED: Paging._on_major,
     EventKind.PRIORITY_CHANGED: Paging._on_priority,
     EventKind.NOTE_ADDED: Paging._on_progress,
+    EventKind.SLA_BREACHED: Paging._on_escalation,
+    EventKind.RUNBOOK_STEP_OVERDUE: Paging._on_escalation,
+    EventKind.ESCALATED: Paging._on_escalation,
 }
+
+
+def _escalation_reason(event: IncidentEvent) -> escalation.StepReason | None:
+    """Why this event escalates, or None: only a breached *resolution* target escalates (response is paging's own job)."""
+    if event.kind is EventKind.SLA_BREACHED:
+        return escalation.StepReason.SLA_BREACHED if event.detail == "resolution" else None
+    if event.kind is EventKind.RUNBOOK_STEP_OVERDUE:
+        return escalation.StepReason.STEP_OVERDUE
+    return escalation.StepReason.ESCALATED_BY_HAND
 
 
 def incident_fields(incident: Incident) -> dict[str, Any]:
@@ -293,5 +350,5 @@ def incident_context(incident: Incident) -> dict[str, Any]:
         "status": incident.status,
         "detail": incident.major_reason or "",
         "short_code": "",
-        "drill": False,
+        "drill": bool(incident.drill),
     }

@@ -1,9 +1,12 @@
-"""Pure: choose the escalation policy an incident follows (first matching route, else the default)."""
+"""Pure: choose the escalation policy an incident follows (first matching route, else the default; a drill's own)."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from notify.directory import Directory, EscalationPolicy, PolicyRoute
+from notify.directory import Directory, EscalationLevel, EscalationPolicy, PolicyRoute, Target, TargetKind
+
+#: The id a drill's policy is snapshotted under (it shows on the escalation row).
+DRILL_POLICY_ID = "drill"
 
 
 def policy_for(directory: Directory, incident: Mapping[str, object]) -> EscalationPolicy:
@@ -32,3 +35,17 @@ def _field_matches(incident: Mapping[str, object], name: str, wanted: str) -> bo
     if isinstance(value, bool):
         return wanted.lower() == str(value).lower()
     return str(value) == wanted
+
+
+def drill_policy(participants: Sequence[str], routed: EscalationPolicy) -> EscalationPolicy:
+    """A drill pages only its participants, once, with the routed policy's first wait (no levels, no repeats).
+
+    The wait is kept so the drill rehearses the real timing: participants who do not acknowledge
+    within it see the drill's escalation end as `exhausted`, which is what the drill reports.
+    """
+    targets = tuple(Target(TargetKind.PERSON, person) for person in dict.fromkeys(participants))
+    return EscalationPolicy(
+        id=DRILL_POLICY_ID,
+        name=f"drill ({routed.name})",
+        levels=(EscalationLevel(targets=targets, after=routed.levels[0].after),),
+    )

@@ -1,4 +1,4 @@
-"""I/O: the timer loop — due escalation steps become outbox rows, due outbox rows are sent.
+"""I/O: the timer loop — due escalation steps and notices become outbox rows, due outbox rows are sent.
 
 It runs on every worker. Rows are claimed with `FOR UPDATE SKIP LOCKED` (notify/outbox.py,
 notify/escalation_store.py), so several workers share the timers and a worker that dies leaves
@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from notify.dispatcher import Dispatcher
+from notify.notices import Notices
 from notify.paging import Paging
 from streams.clock import Clock
 
@@ -24,9 +25,12 @@ _ERROR_BACKOFF_CAP_S = 30.0
 class TimerLoop:
     """Runs escalation steps and sends due messages, again and again."""
 
-    def __init__(self, paging: Paging, dispatcher: Dispatcher, clock: Clock, interval_s: float = 0.5) -> None:
+    def __init__(
+        self, paging: Paging, dispatcher: Dispatcher, clock: Clock, interval_s: float = 0.5, notices: Notices | None = None
+    ) -> None:
         self._paging = paging
         self._dispatcher = dispatcher
+        self._notices = notices
         self._clock = clock
         self._interval_s = interval_s
         self._wake = asyncio.Event()
@@ -36,8 +40,10 @@ class TimerLoop:
         self._wake.set()
 
     async def tick(self) -> int:
-        """Evaluate due escalations, then send due messages, until nothing more is due now; return the work done."""
+        """Plan notices, evaluate due escalations, then send due messages, until nothing more is due now; return the work done."""
         done = 0
+        if self._notices is not None:
+            done += await asyncio.to_thread(self._notices.run, self._clock.now())
         while True:
             now = self._clock.now()
             stepped = await asyncio.to_thread(self._paging.run_due_escalations, now)

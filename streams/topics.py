@@ -53,6 +53,7 @@ STAGE_INPUTS: Mapping[str, StageInput] = MappingProxyType({
     "correlate": StageInput("changes", "scope"),
     "incident-writer": StageInput("commands", "scope"),
     "pager": StageInput("events", "incident_id"),
+    "runbook-trigger": StageInput("events", "incident_id"),
 })
 
 

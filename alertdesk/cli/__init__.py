@@ -7,11 +7,15 @@ from typing import Optional
 import typer
 
 from alertdesk.cli import alerts
+from alertdesk.cli.access import tokens_app, users_app
 from alertdesk.cli.common import ConfigOption, settings_or_exit
 from alertdesk.cli.dlq import dlq_app
+from alertdesk.cli.handover import handover_app
 from alertdesk.cli.heartbeats import heartbeats_app
 from alertdesk.cli.incidents import incidents_app
 from alertdesk.cli.oncall import oncall_app, paging_app
+from alertdesk.cli.reports import report_app
+from alertdesk.cli.runbook import runbook_app
 from alertdesk.cli.silences import maintenance_app, silence_app
 from alertdesk.cli.topology import topology_app
 from alertdesk.settings import Settings, SettingsError
@@ -27,6 +31,11 @@ app.add_typer(heartbeats_app, name="heartbeats")
 app.add_typer(topology_app, name="topology")
 app.add_typer(oncall_app, name="oncall")
 app.add_typer(paging_app, name="paging")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(report_app, name="report")
+app.add_typer(handover_app, name="handover")
+app.add_typer(runbook_app, name="runbook")
 
 
 def run_or_exit(settings: Settings) -> None:

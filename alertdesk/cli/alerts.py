@@ -128,7 +128,7 @@ def _play(plan: Sequence[Due], counts: dict[int, int], producer: RawProducer, br
 
 def _replay_and_score(folder: Path, *, speed: float, api: Optional[str], bootstrap: Optional[str], config: Optional[Path]) -> None:
     """Load topology and setup, replay every scenario of `folder` together, wait until quiet, print the scores."""
-    from alertdesk.cli.common import open_session
+    from alertdesk.cli.common import api_auth_headers, open_session
     from alertdesk.cli.scenario_files import ScenarioFilesError, load_scenarios
     from alertdesk.cli.scenario_run import ScenarioRunError, ScenarioRunner
     from incidents.topology.store import save_topology
@@ -151,7 +151,7 @@ def _replay_and_score(folder: Path, *, speed: float, api: Optional[str], bootstr
         typer.echo(f"topology revision {saved.revision.number} loaded; waiting for the correlators to pick it up")
         time.sleep(settings.correlation_topology_refresh_s + 1.0)
     runner = ScenarioRunner(api or f"http://{settings.http_host}:{settings.http_port}", find_broker(settings, bootstrap), clock,
-                            echo=typer.echo)
+                            echo=typer.echo, headers=api_auth_headers(settings))
     try:
         runner.setup(scenarios, clock.now())
         sent = runner.replay(scenarios, speed=speed)

@@ -72,6 +72,14 @@ def send_envelope(producer: RawProducer, broker: Broker, envelope: Envelope) -> 
     producer.send_json(broker.topics.raw, envelope.source, envelope.to_dict())
 
 
+def api_auth_headers(settings: Settings) -> dict[str, str]:
+    """Authorization for the worker's API: `api_token` (ALERTDESK_API_TOKEN), else `up`'s <data_dir>/cli-token."""
+    from access.bootstrap import read_cli_token
+
+    token = settings.api_token or read_cli_token(settings.data_dir)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def open_session(config: Optional[Path]):
     from incidents.db import create_db_engine, session_factory, sqlalchemy_url
 

@@ -1,5 +1,6 @@
 """I/O: `alertdesk incidents list|show` read incidents from the system of record;
-`ack|resolve|close|reopen|assign|note` act on one through the running worker's API.
+`create` opens a reported one and `ack|resolve|close|reopen|assign|note|escalate|link` act on one,
+through the running worker's API.
 
 Reads go to the database, so they answer while no worker runs. Actions go through the worker
 (`--url`, default http://HTTP_HOST:HTTP_PORT of the settings), never straight to the database:
@@ -15,10 +16,10 @@ from typing import Any, Optional
 import httpx
 import typer
 
-from alertdesk.cli.common import ConfigOption, open_session, settings_or_exit
+from alertdesk.cli.common import ConfigOption, api_auth_headers, open_session, settings_or_exit
 
 incidents_app = typer.Typer(
-    help="Read incidents, and acknowledge, resolve, close, reopen, assign or note them.", no_args_is_help=True
+    help="Read incidents, report one, and acknowledge, resolve, close, reopen, assign, note, escalate or link them.", no_args_is_help=True
 )
 
 HTTP_TIMEOUT_S = 10.0
@@ -71,7 +72,7 @@ def incidents_ack(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Acknowledge a triggered incident: you are on it, escalation stops."""
-    _act(config, url, incident_id, "ack", {"by": by, "note": note})
+    _act(config, url, f"{incident_id}/ack", {"by": by, "note": note})
 
 
 @incidents_app.command("resolve")
@@ -80,7 +81,7 @@ def incidents_resolve(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Resolve a triggered or acknowledged incident."""
-    _act(config, url, incident_id, "resolve", {"by": by, "note": note})
+    _act(config, url, f"{incident_id}/resolve", {"by": by, "note": note})
 
 
 @incidents_app.command("close")
@@ -89,7 +90,7 @@ def incidents_close(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Close a resolved incident for good."""
-    _act(config, url, incident_id, "close", {"by": by, "note": note})
+    _act(config, url, f"{incident_id}/close", {"by": by, "note": note})
 
 
 @incidents_app.command("reopen")
@@ -98,7 +99,7 @@ def incidents_reopen(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Reopen a resolved incident."""
-    _act(config, url, incident_id, "reopen", {"by": by, "note": note})
+    _act(config, url, f"{incident_id}/reopen", {"by": by, "note": note})
 
 
 @incidents_app.command("assign")
@@ -110,7 +111,7 @@ def incidents_assign(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Assign an incident that is not closed to a person or a group."""
-    _act(config, url, incident_id, "assign", {"by": by, "assignee": to})
+    _act(config, url, f"{incident_id}/assign", {"by": by, "assignee": to})
 
 
 @incidents_app.command("note")
@@ -122,19 +123,62 @@ def incidents_note(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Add a note to the timeline of an incident that is not closed."""
-    _act(config, url, incident_id, "notes", {"by": by, "text": text})
+    _act(config, url, f"{incident_id}/notes", {"by": by, "text": text})
 
 
-def _act(config: Optional[Path], url: Optional[str], incident_id: int, action: str, body: dict[str, Any]) -> None:
-    """POST the action to the worker and print what happened; print the worker's refusal and exit 1 on an error."""
+@incidents_app.command("escalate")
+def incidents_escalate(
+    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Escalate an open incident by hand: the next level is paged now."""
+    _act(config, url, f"{incident_id}/escalate", {"by": by, "note": note})
+
+
+@incidents_app.command("link")
+def incidents_link(
+    incident_id: int,
+    other_id: int = typer.Argument(..., help="The related incident."),
+    by: str = ByOption,
+    note: str = NoteOption,
+    url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Link an incident that is not closed to a related one."""
+    _act(config, url, f"{incident_id}/links", {"by": by, "other_id": other_id, "note": note})
+
+
+@incidents_app.command("create")
+def incidents_create(
+    title: str = typer.Argument(..., help="What is wrong, in one line."),
+    by: str = ByOption,
+    category: str = typer.Option("other", help="power, cooling, network, environment, … or other."),
+    impact: str = typer.Option("low", help="high, medium or low: how much of the business is hurt."),
+    urgency: str = typer.Option("low", help="high, medium or low: how fast it gets worse."),
+    site: str = typer.Option("", help="The site (data centre) it is in."),
+    service: list[str] = typer.Option([], "--service", help="A business service affected (repeatable)."),
+    description: str = typer.Option("", help="What the reporter said."),
+    url: Optional[str] = UrlOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Open an incident a person reported (a phone call to the desk); priority = impact x urgency."""
+    body = {
+        "by": by, "title": title, "category": category, "impact": impact, "urgency": urgency, "site": site,
+        "services": service, "description": description,
+    }
+    _act(config, url, "", body)
+
+
+def _act(config: Optional[Path], url: Optional[str], path: str, body: dict[str, Any]) -> None:
+    """POST the action to the worker's `/api/incidents/{path}` and print what happened; print the refusal and exit 1."""
     from incidents.lifecycle_api import IDEMPOTENCY_HEADER, VIA_HEADER
 
     base = (url or _api_url(config)).rstrip("/")
     # One key per invocation: should the worker answer 503 after committing, its message names the key.
-    headers = {VIA_HEADER: "cli", IDEMPOTENCY_HEADER: uuid.uuid4().hex}
+    headers = {VIA_HEADER: "cli", IDEMPOTENCY_HEADER: uuid.uuid4().hex, **api_auth_headers(settings_or_exit(config))}
     try:
         response = httpx.post(
-            f"{base}/api/incidents/{incident_id}/{action}", json=body, headers=headers, timeout=HTTP_TIMEOUT_S
+            f"{base}/api/incidents/{path}".rstrip("/"), json=body, headers=headers, timeout=HTTP_TIMEOUT_S
         )
     except httpx.HTTPError as exc:
         typer.echo(f"cannot reach the worker at {base}: {exc} (is `alertdesk up` running? --url says where)", err=True)

@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import httpx
 
@@ -48,8 +48,12 @@ class Sent:
 class ScenarioRunner:
     """Talks to one running pipeline: its API at `api_url` and its broker."""
 
-    def __init__(self, api_url: str, broker: Broker, clock: Clock, *, echo: Callable[[str], None] = lambda _: None):
+    def __init__(
+        self, api_url: str, broker: Broker, clock: Clock, *, echo: Callable[[str], None] = lambda _: None,
+        headers: Mapping[str, str] | None = None,
+    ):
         self.api_url = api_url.rstrip("/")
+        self.headers = dict(headers or {})  # Authorization: the API needs a viewer to read, an operator to set up
         self.broker = broker
         self.clock = clock
         self.echo = echo
@@ -63,7 +67,9 @@ class ScenarioRunner:
         created = 0
         for scenario in scenarios:
             for step in scenario.expected.setup:
-                response = httpx.post(self.api_url + step.path, json=step.body(start), timeout=HTTP_TIMEOUT_S)
+                response = httpx.post(
+                    self.api_url + step.path, json=step.body(start), headers=self.headers, timeout=HTTP_TIMEOUT_S
+                )
                 if response.status_code >= 300:
                     raise ScenarioRunError(f"{scenario.name}: setup {step.path} refused: {response.status_code} {response.text}")
                 created += 1
@@ -129,7 +135,7 @@ class ScenarioRunner:
             pages[incident_id] = pages.get(incident_id, 0) + 1
         incidents = []
         for summary in self.items("/api/incidents"):
-            if summary["scope"] != site:
+            if summary["scope"] != site or summary["merged_into"] is not None:  # an absorbed incident lives on in its survivor
                 continue
             detail = self._get(f"/api/incidents/{summary['id']}")
             incidents.append(FoundIncident(
@@ -160,6 +166,6 @@ class ScenarioRunner:
                 return items
 
     def _get(self, path: str) -> dict:
-        response = httpx.get(self.api_url + path, timeout=HTTP_TIMEOUT_S)
+        response = httpx.get(self.api_url + path, headers=self.headers, timeout=HTTP_TIMEOUT_S)
         response.raise_for_status()
         return response.json()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from alembic import context
 
+import access.models  # noqa: F401  (registers users, web_sessions, api_tokens, audit_log, install_secrets)
+import incidents.handover.models  # noqa: F401  (registers handovers)
 import incidents.heartbeats.models  # noqa: F401  (registers heartbeats)
 import incidents.models  # noqa: F401  (registers incidents, incident_alerts, timeline_events)
 import incidents.silences.models  # noqa: F401  (registers silences, maintenance_windows, safety_exceptions)
 import incidents.topology.models  # noqa: F401  (registers topology_components, _dependencies, _revisions)
 import notify.models  # noqa: F401  (registers outbox)
+import runbooks.models  # noqa: F401  (registers runbook_executions, runbook_step_runs)
 from incidents.db import Base, create_db_engine
 
 target_metadata = Base.metadata

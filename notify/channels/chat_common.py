@@ -103,8 +103,8 @@ def parse_chat_bots(specs: Iterable[str]) -> dict[str, ChatBot]:
 class ChatBotChannel(ABC):
     """A `Channel` to one vendor's group bots; subclasses say how the vendor's request looks.
 
-    Pass an `httpx.AsyncClient` to reuse connections (the caller closes it); without one, each
-    send opens and closes its own, which is fine at paging rates and ties nothing to an event loop.
+    Pass an `httpx.AsyncClient` to reuse connections (`aclose()` closes it on shutdown); without
+    one, each send opens and closes its own, which is fine at paging rates and ties nothing to a loop.
     """
 
     kind: ClassVar[ChatKind]
@@ -122,6 +122,11 @@ class ChatBotChannel(ABC):
         self._bots = dict(bots)
         self._clock = clock or SystemClock()
         self._client = client
+
+    async def aclose(self) -> None:
+        """Close the shared HTTP client, if one was given; the channel must not be used afterwards."""
+        if self._client is not None:
+            await self._client.aclose()
 
     @abstractmethod
     def request(self, bot: ChatBot, body: str, now: datetime) -> ChatRequest:

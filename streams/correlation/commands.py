@@ -34,6 +34,7 @@ class CommandKind(StrEnum):
     PRIORITIZE = "prioritize"
     HOLD = "hold"
     SUPPRESS = "suppress"
+    MERGE = "merge"  # two open incidents share a root: `absorbed_key`'s alerts move to `incident_key`
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ class IncidentCommand:
     correlation scope (site) the command came from, so correlation state can be rebuilt per
     scope from the database. `symptom` marks an attached alert whose cause is the incident's
     root: it is inhibited from paging on its own; `component` is the topology component the
-    alert is about (None without topology).
+    alert is about (None without topology). `absorbed_key` (MERGE only) names the incident whose
+    alerts move to `incident_key`'s, the survivor, rooted upstream of it.
     """
 
     kind: CommandKind
@@ -157,6 +159,7 @@ class IncidentCommand:
     disposition: Disposition | None = None
     symptom: bool = False
     component: str | None = None
+    absorbed_key: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Encode for a topic."""
@@ -174,6 +177,7 @@ class IncidentCommand:
             "disposition": self.disposition.to_dict() if self.disposition else None,
             "symptom": self.symptom,
             "component": self.component,
+            "absorbed_key": self.absorbed_key,
         }
 
     @classmethod
@@ -193,6 +197,7 @@ class IncidentCommand:
             disposition=Disposition.from_dict(data["disposition"]) if data.get("disposition") else None,
             symptom=bool(data.get("symptom", False)),
             component=data.get("component"),
+            absorbed_key=data.get("absorbed_key", ""),
         )
 
 

@@ -93,6 +93,42 @@ def test_a_cause_arriving_after_its_symptoms_reroots_the_incident() -> None:
     assert late[0].incident_key == first[0].incident_key and late[0].group_key == "root:pdu-a01"
 
 
+def _two_pdu_incidents_then_their_ups():
+    """pdu-a01 and pdu-b01 each open an incident (no hold-down, no shared-cause window), then ups-1 fires."""
+    c, s = engine(hold_down=seconds(0), window=seconds(0))
+    first = fire(c, s, "PDUPowerLoss", "pdu-a01", 0)
+    second = fire(c, s, "PDUPowerLoss", "pdu-b01", 1)
+    return c, s, first[0].incident_key, second[0].incident_key, fire(c, s, "UPSOnBattery", "ups-1", 2)
+
+
+def test_a_late_cause_of_two_incidents_merges_them_into_the_rerooted_one() -> None:
+    c, s, older, younger, commands = _two_pdu_incidents_then_their_ups()
+    assert kinds(commands) == [REROOT, CommandKind.MERGE, ATTACH]
+    merge = commands[1]
+    assert (merge.incident_key, merge.absorbed_key) == (older, younger)
+    assert list(s.clusters) == [older] and s.clusters[older].root == "ups-1"
+    members = s.clusters[older].members
+    assert len(members) == 3 and members[alert("PDUPowerLoss", "pdu-b01").fingerprint].symptom  # moved as a symptom
+    resolved = clear(c, s, "PDUPowerLoss", "pdu-b01", 3, started=1)
+    assert kinds(resolved) == [RESOLVE_ALERT] and resolved[0].incident_key == older  # no orphan on the absorbed one
+
+
+def test_a_merge_is_issued_once_and_replays_identically() -> None:
+    *_, commands = _two_pdu_incidents_then_their_ups()
+    *_, again = _two_pdu_incidents_then_their_ups()
+    assert [command.command_id for command in commands] == [command.command_id for command in again]
+    c, s, *_ = _two_pdu_incidents_then_their_ups()
+    assert CommandKind.MERGE not in kinds(fire(c, s, "UPSOnBattery", "ups-1", 4))  # nothing left to merge
+
+
+def test_an_incident_the_new_root_does_not_explain_is_not_merged() -> None:
+    c, s = engine(hold_down=seconds(0), window=seconds(0))
+    fire(c, s, "NodeTemperatureHigh", "web-01", 0)  # cooling: ups-1 is no plausible cause
+    fire(c, s, "PDUPowerLoss", "pdu-b01", 1)
+    assert kinds(fire(c, s, "UPSOnBattery", "ups-1", 2)) == [REROOT, ATTACH]
+    assert len(s.clusters) == 2
+
+
 def test_the_roots_own_alert_gives_a_rerooted_incident_its_category() -> None:
     c, s = engine()
     assert kinds(fire(c, s, "NodeDown", "web-01", 0)) == [HOLD]
@@ -254,6 +290,6 @@ def test_every_hop_of_a_cause_must_explain_the_category() -> None:
 
     example = load_topology_files(["deploy/topology/example-dc1.yaml", "deploy/topology/example-dc1-servers.csv"])
     c = Correlator(example)
-    cooling = [u.component.id for u in c.causes("web-01", Category.COOLING)]
+    cooling = [u.component.id for u in c.index.causes("web-01", Category.COOLING)]
     assert cooling == ["zone-a", "ac-03", "ac-04"]  # not the UPS room's zone-p, reached through the power feed
-    assert "zone-p" in [u.component.id for u in c.causes("web-01", Category.AVAILABILITY)]
+    assert "zone-p" in [u.component.id for u in c.index.causes("web-01", Category.AVAILABILITY)]

@@ -6,6 +6,7 @@ always on a condition with a deadline, never a fixed sleep.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -102,15 +103,33 @@ class Pipeline:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    @property
+    def data_dir(self) -> Path:
+        """The child's data folder (ALERTDESK_DATA_DIR, else ./var under the work folder)."""
+        return self.workdir / self.env.get("ALERTDESK_DATA_DIR", "var")
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """The Authorization header of the admin CLI token the child wrote on its first start."""
+        return {"Authorization": f"Bearer {(self.data_dir / 'cli-token').read_text('utf-8').strip()}"}
+
+    def admin_password(self) -> str:
+        """The first admin's password, printed once in the banner of the child's first start."""
+        match = re.search(r"admin password: (\S+)", self.output())
+        if match is None:
+            raise AssertionError("no 'admin password:' line in the output: the database already had users")
+        return match.group(1)
+
     def post(self, path: str, body: object | str, timeout: float = 10.0) -> httpx.Response:
-        """POST JSON (or a raw string) to the child."""
+        """POST JSON (or a raw string) to the child, with the CLI token."""
         if isinstance(body, str):
-            return httpx.post(self.url + path, content=body, headers={"content-type": "application/json"}, timeout=timeout)
-        return httpx.post(self.url + path, json=body, timeout=timeout)
+            headers = {"content-type": "application/json", **self.auth}
+            return httpx.post(self.url + path, content=body, headers=headers, timeout=timeout)
+        return httpx.post(self.url + path, json=body, headers=self.auth, timeout=timeout)
 
     def get(self, path: str, timeout: float = 10.0) -> httpx.Response:
-        """GET from the child."""
-        return httpx.get(self.url + path, timeout=timeout)
+        """GET from the child, with the CLI token."""
+        return httpx.get(self.url + path, headers=self.auth, timeout=timeout)
 
     def incidents(self) -> list[dict]:
         """The incidents the API lists now."""

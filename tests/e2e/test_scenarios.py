@@ -68,7 +68,7 @@ def suite(tmp_path_factory) -> SuiteRun:
         runtime = read_runtime(workdir / "var")
         broker = Broker(",".join(runtime.bootstrap_servers), topic_names(runtime.topic_prefix))
         clock = SystemClock()
-        runner = ScenarioRunner(pipeline.url, broker, clock)
+        runner = ScenarioRunner(pipeline.url, broker, clock, headers=pipeline.auth)
         run = SuiteRun(pipeline, runner, {**env, "ALERTDESK_HTTP_PORT": str(pipeline.port)}, workdir)
         runner.setup(SCENARIOS, clock.now())
         sent = runner.replay(SCENARIOS, speed=1.0)

@@ -15,8 +15,9 @@ from incidents.lifecycle import (
 from tests.incidents.builders import NOW
 
 T, A, R, C = Status.TRIGGERED, Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED
-ACK, RESOLVE, CLOSE, REOPEN, ASSIGN, NOTE = (
-    Action.ACKNOWLEDGE, Action.RESOLVE, Action.CLOSE, Action.REOPEN, Action.ASSIGN, Action.NOTE
+ACK, RESOLVE, CLOSE, REOPEN, ASSIGN, NOTE, ESCALATE, LINK = (
+    Action.ACKNOWLEDGE, Action.RESOLVE, Action.CLOSE, Action.REOPEN, Action.ASSIGN, Action.NOTE, Action.ESCALATE,
+    Action.LINK,
 )
 
 ALLOWED = [
@@ -24,13 +25,18 @@ ALLOWED = [
     (T, RESOLVE, R),
     (T, ASSIGN, T),
     (T, NOTE, T),
+    (T, ESCALATE, T),
+    (T, LINK, T),
     (A, RESOLVE, R),
     (A, ASSIGN, A),
     (A, NOTE, A),
+    (A, ESCALATE, A),
+    (A, LINK, A),
     (R, CLOSE, C),
     (R, REOPEN, T),
     (R, ASSIGN, R),
     (R, NOTE, R),
+    (R, LINK, R),
 ]
 
 REFUSED = [
@@ -41,6 +47,7 @@ REFUSED = [
     (A, REOPEN, "cannot reopen: incident 7 is open (acknowledged): only a resolved incident can be reopened"),
     (R, ACK, "cannot acknowledge: incident 7 is resolved: reopen it before acknowledging it"),
     (R, RESOLVE, "cannot resolve: incident 7 is already resolved"),
+    (R, ESCALATE, "cannot escalate: incident 7 is resolved: there is nobody left to page; reopen it first"),
     (C, ACK, "cannot acknowledge: incident 7 is closed: a closed incident cannot be changed"),
     (C, RESOLVE, "cannot resolve: incident 7 is closed: a closed incident cannot be changed"),
     (C, CLOSE, "cannot close: incident 7 is closed: a closed incident cannot be changed"),
@@ -48,6 +55,8 @@ REFUSED = [
      "cannot reopen: incident 7 is closed and cannot be reopened; if the problem is back, a new incident opens"),
     (C, ASSIGN, "cannot assign: incident 7 is closed: a closed incident cannot be changed"),
     (C, NOTE, "cannot add a note: incident 7 is closed: a closed incident cannot be changed"),
+    (C, ESCALATE, "cannot escalate: incident 7 is closed: a closed incident cannot be changed"),
+    (C, LINK, "cannot link: incident 7 is closed: a closed incident cannot be changed"),
 ]
 
 
@@ -99,7 +108,7 @@ def test_an_illegal_transition_is_a_value_error():
     ("current", "action", "message"),
     [
         ("open", "acknowledge", "status 'open' is not one of triggered, acknowledged, resolved, closed"),
-        ("triggered", "ack", "action 'ack' is not one of acknowledge, resolve, close, reopen, assign, note"),
+        ("triggered", "ack", "action 'ack' is not one of acknowledge, resolve, close, reopen, assign, note, escalate, link"),
     ],
 )
 def test_unknown_status_or_action_is_named(current, action, message):
@@ -112,9 +121,9 @@ def test_unknown_status_or_action_is_named(current, action, message):
 @pytest.mark.parametrize(
     ("current", "actions"),
     [
-        ("triggered", (ACK, RESOLVE, ASSIGN, NOTE)),
-        ("acknowledged", (RESOLVE, ASSIGN, NOTE)),
-        ("resolved", (CLOSE, REOPEN, ASSIGN, NOTE)),
+        ("triggered", (ACK, RESOLVE, ASSIGN, NOTE, ESCALATE, LINK)),
+        ("acknowledged", (RESOLVE, ASSIGN, NOTE, ESCALATE, LINK)),
+        ("resolved", (CLOSE, REOPEN, ASSIGN, NOTE, LINK)),
         ("closed", ()),
     ],
 )

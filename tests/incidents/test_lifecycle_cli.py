@@ -1,4 +1,4 @@
-"""`alertdesk incidents ack|resolve|close|reopen|assign|note` against a real uvicorn server serving the lifecycle API
+"""`alertdesk incidents create|ack|resolve|close|reopen|assign|note|escalate|link` against a real uvicorn server serving the lifecycle API
 on a migrated SQLite and PostgreSQL database; published events are collected in a list."""
 from __future__ import annotations
 
@@ -120,3 +120,22 @@ def test_no_worker_is_exit_1_saying_where_it_looked():
     result = _run("ack", "1", "--by", "li.wei", "--url", f"http://127.0.0.1:{port}")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"cannot reach the worker at http://127.0.0.1:{port}: ")
+
+
+def test_a_phoned_in_incident_is_created_escalated_and_linked_from_the_command_line(worker):
+    url = ["--url", worker.url]
+    created = _run(
+        "create", "Core banking slow for tellers", "--by", "desk.wang", "--category", "application", "--impact", "high",
+        "--urgency", "medium", "--site", "dc1", "--service", "core-banking", "--description", "branch 12 called", *url,
+    )
+    assert created.exit_code == 0, created.output
+    new = worker.published[0].incident_id
+    assert created.stdout == (
+        f"incident {new} opened by desk.wang (via cli), now triggered: reported by desk.wang: branch 12 called\n"
+    )
+    escalated = _run("escalate", str(new), "--by", "li.wei", "--note", "need the vendor", *url)
+    linked = _run("link", str(new), str(worker.incident), "--by", "desk.wang", *url)
+    assert (escalated.exit_code, linked.exit_code) == (0, 0), escalated.output + linked.output
+    assert [(e.kind, e.incident_id, e.priority) for e in worker.published] == [
+        ("opened", new, "P2"), ("escalated", new, "P2"), ("linked", new, "P2"),
+    ]

@@ -208,3 +208,27 @@ async def test_two_calls_due_at_once_to_one_phone_are_placed_one_after_the_other
     clock.advance(minutes=1)
     await loop.tick()
     assert len(voice.sent) == 2
+
+
+async def test_a_merged_incident_stops_paging_and_tells_those_paged_to_follow_the_survivor(sessions, incident_id, clock, setup):
+    paging, loop, sms, voice = setup
+    paging.handle_event(make_event(EventKind.OPENED, incident_id), clock.now())
+    await loop.tick()
+    with sessions() as session, session.begin():
+        survivor = Incident(
+            incident_key="inc-dc1-0", group_key="site=dc1/core", title="Core switch down", severity="critical",
+            status="triggered", site="dc1", alert_count=9, opened_at=clock.now(), updated_at=clock.now(),
+        )
+        session.add(survivor)
+        session.flush()
+        absorbed = session.get(Incident, incident_id)
+        absorbed.status, absorbed.merged_into, survivor_id = "closed", survivor.id, survivor.id
+    paging.handle_event(make_event(EventKind.MERGED, survivor_id, event_id="evt-merge-survivor"), clock.now())
+    paging.handle_event(make_event(EventKind.MERGED, incident_id, status="closed"), clock.now())
+    await loop.tick()
+    clock.advance(minutes=30)
+    await loop.tick()
+    assert [r for r, _ in sms.sent] == ["+8613800000001", "+8613800000001"]  # the page, then the notice
+    assert f"已并入 #{survivor_id}" in sms.sent[-1][1] and voice.sent == []
+    statuses = {(r.contact, r.purpose): (r.status, r.reason) for r in rows(sessions, incident_id) if r.recipient == "li.wei"}
+    assert statuses[("phone", "page")] == ("cancelled", "merged")

@@ -33,6 +33,7 @@ def context(**overrides):
         "actor": "李伟",
         "via": "sms",
         "level": 2,
+        "survivor": 10,
         "target": "二线",
         "schedule": "机房一线",
         "starts": "09:00",
@@ -40,10 +41,15 @@ def context(**overrides):
         "previous": "王芳",
         "open_count": 2,
         "incidents": [
-            {"id": 12, "priority": "P2", "title": "UPS-1 市电中断"},
-            {"id": 13, "priority": "P3", "title": "机房A 温度过高"},
+            {"id": 12, "priority": "P2", "title": "UPS-1 市电中断", "drill": False},
+            {"id": 13, "priority": "P3", "title": "机房A 温度过高", "drill": True},
         ],
         "code": None,
+        "silence_id": "6c617756",
+        "kind": "expiring",
+        "remaining": "25m",
+        "open_after": "1d",
+        "comment": "更换电池",
     }
     return {**values, **overrides}
 
@@ -56,7 +62,8 @@ def english(**overrides):
         "target": "second line",
         "schedule": "dc1 first line",
         "previous": "Wang Fang",
-        "incidents": [{"id": 12, "priority": "P2", "title": "UPS-1 on battery"}],
+        "incidents": [{"id": 12, "priority": "P2", "title": "UPS-1 on battery", "drill": True}],
+        "comment": "battery swap",
     }
     return context(**{**ascii_values, **overrides})
 
@@ -127,9 +134,26 @@ def test_escalated_says_whether_a_person_or_the_timer_did_it():
     assert "未及时确认，已自动升级到第 2 级" in render("escalated", context(actor=""))
 
 
-def test_summary_lists_every_held_back_incident():
+def test_summary_lists_every_held_back_incident_marking_drills():
     assert render("summary", context()) == (
-        "[汇总] 2 个事件: #12 P2 UPS-1 市电中断；#13 P3 机房A 温度过高 回复 ACK 编号 确认"
+        "[汇总] 2 个事件: #12 P2 UPS-1 市电中断；【演练】#13 P3 机房A 温度过高 回复 ACK 编号 确认"
+    )
+    assert render("summary", english(), "en").startswith("[SUMMARY] 1 incident: [DRILL]#12 P2")
+
+
+@pytest.mark.parametrize(("template", "language", "marker"), [
+    ("page", "zh-CN", "【演练】"), ("page", "en", "[DRILL]"), ("voice", "zh-CN", "本次为演练"), ("voice", "en", "This is a drill"),
+    ("acknowledged", "en", "[DRILL]"), ("resolved", "zh-CN", "【演练】"),
+])
+def test_every_message_about_a_drill_says_so(template, language, marker):
+    assert marker in render(template, context(drill=True), language)
+    assert marker not in render(template, context(), language)
+
+
+def test_reminders_say_when_the_silence_ends_or_how_long_it_has_been_open():
+    assert render("reminder", context()) == "[静默] 静默 6c617756 将在 25m 后到期，工作未完成请延长。（更换电池）"
+    assert render("reminder", english(kind="open_too_long"), "en") == (
+        "[SILENCE] Silence 6c617756 has been open for more than 1d, 25m left: expire it if the work is done. (battery swap)"
     )
 
 

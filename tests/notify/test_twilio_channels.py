@@ -11,11 +11,15 @@ import socket
 from typing import AsyncIterator
 
 import aiohttp
+import httpx
 import pytest
+from sqlalchemy.orm import sessionmaker
 
+from notify.channels.dingtalk import DingTalkChannel
 from notify.channels.twilio_client import TwilioConfig
 from notify.channels.twilio_sms import TwilioSmsChannel
 from notify.channels.twilio_voice import TwilioVoiceChannel
+from notify.dispatcher import Dispatcher
 from notify.twilio_fake import FakeSettings, TwilioFake
 from tests.notify.twilio_webhooks import Webhooks
 
@@ -183,3 +187,17 @@ def test_config_rejects_bad_values_naming_the_field(field, value, complaint):
     }
     with pytest.raises(ValueError, match=re.escape(complaint)):
         TwilioConfig(**(values | {field: value}))
+
+
+async def test_shutdown_closes_every_channels_http_session_once(fake, webhooks):
+    cfg = config(fake.url, webhooks.url)
+    sms, voice = TwilioSmsChannel(cfg, 5.0), TwilioVoiceChannel(cfg, 5.0)
+    chat_client = httpx.AsyncClient()
+    chat = DingTalkChannel({}, client=chat_client)
+    dispatcher = Dispatcher(sessionmaker(), {"sms": sms, "voice": voice, "dingtalk": chat, "wecom": chat})
+    assert (await sms.send(recipient=PHONE, body=BODY, timeout=5.0, message_id=1)).ok
+    session = sms._client.http_client.session
+
+    await dispatcher.aclose()
+
+    assert session.closed and chat_client.is_closed

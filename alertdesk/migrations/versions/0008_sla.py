@@ -6,18 +6,37 @@ Create Date: 2026-11-23
 """
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None
 
+#: Nullable: incidents opened before this revision have no deadlines, and the monitor leaves them alone.
+_COLUMNS = (
+    ("sla_calendar", sa.String(64)),
+    ("response_warn_at", sa.DateTime()),
+    ("response_due_at", sa.DateTime()),
+    ("resolution_warn_at", sa.DateTime()),
+    ("resolution_due_at", sa.DateTime()),
+    ("response_warned_at", sa.DateTime()),
+    ("response_breached_at", sa.DateTime()),
+    ("resolution_warned_at", sa.DateTime()),
+    ("resolution_breached_at", sa.DateTime()),
+)
+
 
 def upgrade() -> None:
-    """Filled in by the change that owns this revision."""
+    """Add the SLA calendar, deadline and mark columns to incidents."""
+    with op.batch_alter_table("incidents") as batch:
+        for name, type_ in _COLUMNS:
+            batch.add_column(sa.Column(name, type_, nullable=True))
 
 
 def downgrade() -> None:
-    """Filled in by the change that owns this revision."""
+    """Drop the SLA columns."""
+    with op.batch_alter_table("incidents") as batch:
+        for name, _type in reversed(_COLUMNS):
+            batch.drop_column(name)

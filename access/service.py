@@ -1,0 +1,93 @@
+"""I/O: the access shell the middleware and routes share — authenticate, log in and out, write the audit log.
+
+Every method runs one short database transaction and is blocking: async callers run it in a
+thread (`asyncio.to_thread`), as the rest of the HTTP app does with database work.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import sessionmaker
+
+from access import store
+from access.audit import AuditRecord, record
+from access.passwords import csrf_token_for
+from access.principal import Principal
+from streams.clock import Clock
+
+log = logging.getLogger(__name__)
+CSRF_SECRET = "csrf"
+
+
+@dataclass(frozen=True)
+class AccessConfig:
+    """How sign-in behaves: `enabled` False (a closed lab only) makes everyone an admin."""
+
+    enabled: bool = True
+    session_max_age_s: float = 12 * 3600.0
+    session_idle_timeout_s: float = 2 * 3600.0
+    secure_cookies: bool = False
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """A recognised request: who, and the session id when it came with the session cookie."""
+
+    principal: Principal
+    session_id: str | None
+
+
+class AccessService:
+    """Authenticates requests against the database and records what they changed."""
+
+    def __init__(self, sessions: sessionmaker, clock: Clock, config: AccessConfig = AccessConfig()) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.config = config
+        self._csrf_secret: str | None = None
+
+    def authenticate(self, *, session_id: str | None, bearer: str | None) -> Authenticated | None:
+        """The principal of a bearer token (tried first) or a session cookie, or None."""
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            if bearer:
+                principal = store.token_principal(session=session, secret=bearer, now=now)
+                return Authenticated(principal, None) if principal else None
+            if session_id:
+                principal = store.session_principal(session=session, session_id=session_id, now=now)
+                return Authenticated(principal, session_id) if principal else None
+        return None
+
+    def csrf_token(self, session_id: str) -> str:
+        """The CSRF token belonging to a session (derived, never stored)."""
+        if self._csrf_secret is None:
+            with self.sessions.begin() as session:
+                self._csrf_secret = store.install_secret(session=session, name=CSRF_SECRET, now=self.clock.now())
+        return csrf_token_for(session_id, self._csrf_secret)
+
+    def login(self, username: str, password: str) -> Authenticated | None:
+        """Open a session for the right password of an enabled user, else None."""
+        with self.sessions.begin() as session:
+            user = store.check_login(session=session, username=username, password=password)
+            if user is None:
+                return None
+            session_id = store.start_session(
+                session=session, user=user, now=self.clock.now(),
+                max_age_s=self.config.session_max_age_s, idle_timeout_s=self.config.session_idle_timeout_s,
+            )
+            return Authenticated(store.session_principal(session=session, session_id=session_id, now=self.clock.now()),
+                                 session_id)
+
+    def logout(self, session_id: str) -> None:
+        """End a session."""
+        with self.sessions.begin() as session:
+            store.end_session(session=session, session_id=session_id)
+
+    def audit(self, entry: AuditRecord) -> None:
+        """Write one audit row; a database failure is logged loudly, never turned into a failed request."""
+        try:
+            with self.sessions.begin() as session:
+                record(session=session, entry=entry)
+        except Exception:  # the change itself is already done; refusing its answer would make callers retry it
+            log.exception("audit row not written: %s", entry)

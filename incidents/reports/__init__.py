@@ -1,0 +1,1 @@
+"""Reports over the system of record: MTTA/MTTR, first-line resolution, SLA compliance, counts, noise, monthly."""
