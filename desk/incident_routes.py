@@ -21,8 +21,8 @@ from access.web import Principal, Role, require
 from desk.board import deadlines
 from desk.i18n import translator
 from desk.render import Pages, request_language
+from incidents.action_inputs import MAX_NAME, ActionError, IncidentNotFound
 from incidents.action_service import ActionsUnavailable, EventsNotPublished, IncidentActions
-from incidents.actions import MAX_NAME, ActionError, IncidentNotFound
 from incidents.lifecycle import Action, IllegalTransition, Via, allowed_actions
 from incidents.queries import get_incident
 from notify.api import list_pages

@@ -22,7 +22,7 @@ from faust.types import TopicT
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from incidents import actions
+from incidents import actions, reported
 from incidents.events import IncidentEvent
 from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
 from streams.agents.safety import call_with_retries
@@ -144,13 +144,13 @@ class IncidentActions:
         return await self._run(actions.link, "link", actor, via, request_id, incident_id=incident_id, other_id=other_id, note=note)
 
     async def report(
-        self, report: actions.Report, *, actor: str, via: str, request_id: str | None = None
+        self, report: reported.Report, *, actor: str, via: str, request_id: str | None = None
     ) -> list[IncidentEvent]:
         """Open an incident a person reported; the first event's `incident_id` is the new incident."""
         matrix, sla = self._matrix, self._sla
 
         def apply(**fields: Any) -> list[IncidentEvent]:
-            return actions.report(report=report, matrix=matrix, sla=sla, **fields)
+            return reported.report(report=report, matrix=matrix, sla=sla, **fields)
 
         return await self._run(apply, "report", actor, via, request_id)
 

@@ -1,4 +1,5 @@
-"""I/O: people's actions on an incident (acknowledge, resolve, close, reopen, assign, note, escalate, link) in the caller's transaction.
+"""I/O: people's actions on an incident (acknowledge, resolve, close, reopen, assign, note, escalate, link)
+in the caller's transaction; opening a reported incident is incidents/reported.py.
 
 Each action locks the incident's row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite lets one writer
 at a time in), asks `incidents.lifecycle` whether it is allowed now, changes the row and writes
@@ -14,34 +15,33 @@ Functions take the session keyword-only and never commit: the caller owns the tr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from incidents.action_inputs import (
+    ActionError,
+    IdempotencyKeyReused,
+    IncidentNotFound,
+    action_command_id,
+    bounded,
+    free_text,
+    via_of,
+)
 from incidents.events import EventKind, IncidentEvent
 from incidents.lifecycle import (
     Action,
     IllegalTransition,
     LastChange,
     Status,
-    Via,
     allowed_actions,
     check_assignee,
     next_status,
 )
 from incidents.models import OPEN_STATUSES, Incident, IncidentLink, TimelineEvent
-from incidents.sla.store import apply_deadlines
-from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
-from streams.alerts.model import Severity
-from streams.correlation.priority import DEFAULT_MATRIX, LEVELS
 from streams.ids import deterministic_id
-
-#: The column sizes of `timeline_events.actor` and `incidents.assignee`.
-MAX_NAME = 128
 
 # The timeline entry each action writes, and the one that put an incident in each status.
 _KINDS = {
@@ -60,22 +60,6 @@ _ENTERED_BY = {
     Status.RESOLVED: (EventKind.RESOLVED,),
     Status.CLOSED: (EventKind.CLOSED,),
 }
-
-
-# A reported incident's severity, for the lists and pages that show one: how urgent the reporter said it is.
-_SEVERITY_OF_URGENCY = MappingProxyType({"high": Severity.CRITICAL, "medium": Severity.MAJOR, "low": Severity.MINOR})
-
-
-class ActionError(ValueError):
-    """An action that cannot be applied as asked; the message says what is wrong, for the person who asked."""
-
-
-class IncidentNotFound(ActionError):
-    """No incident has the given id."""
-
-
-class IdempotencyKeyReused(ActionError):
-    """The request id was already used for a different action or incident."""
 
 
 def acknowledge(
@@ -107,7 +91,7 @@ def acknowledge(
     def change(incident: Incident, by: str) -> str:
         incident.acknowledged_at = now
         incident.acknowledged_by = by
-        return _words(note, "note") or "acknowledged"
+        return free_text(note, "note") or "acknowledged"
 
     return _act(session, incident_id, Action.ACKNOWLEDGE, actor, via, now, request_id, change)
 
@@ -119,7 +103,7 @@ def resolve(
 
     def change(incident: Incident, _by: str) -> str:
         incident.resolved_at = now
-        return _words(note, "note") or "resolved"
+        return free_text(note, "note") or "resolved"
 
     return _act(session, incident_id, Action.RESOLVE, actor, via, now, request_id, change)
 
@@ -131,7 +115,7 @@ def close(
 
     def change(incident: Incident, _by: str) -> str:
         incident.closed_at = now
-        return _words(note, "note") or "closed"
+        return free_text(note, "note") or "closed"
 
     return _act(session, incident_id, Action.CLOSE, actor, via, now, request_id, change)
 
@@ -158,7 +142,7 @@ def reopen(
         incident.resolved_at = None
         incident.acknowledged_at = None
         incident.acknowledged_by = None
-        return _words(note, "note") or "reopened"
+        return free_text(note, "note") or "reopened"
 
     return _act(session, incident_id, Action.REOPEN, actor, via, now, request_id, change)
 
@@ -174,7 +158,7 @@ def assign(
     """
 
     def change(incident: Incident, _by: str) -> str:
-        wanted = check_assignee(incident.assignee, _bounded(assignee, "assignee"), incident_id=incident.id)
+        wanted = check_assignee(incident.assignee, bounded(assignee, "assignee"), incident_id=incident.id)
         before, incident.assignee = incident.assignee, wanted
         return f"assigned to {wanted}" + (f" (was {before})" if before else "")
 
@@ -187,7 +171,7 @@ def add_note(
     """Add a note to the timeline of an incident that is not closed (as `acknowledge`; `text` must not be blank)."""
 
     def change(_incident: Incident, _by: str) -> str:
-        words = _words(text, "text")
+        words = free_text(text, "text")
         if not words:
             raise ActionError("text: the note is blank")
         return words
@@ -204,7 +188,7 @@ def escalate(
     """
 
     def change(_incident: Incident, _by: str) -> str:
-        return _words(note, "note") or "escalated by hand"
+        return free_text(note, "note") or "escalated by hand"
 
     return _act(session, incident_id, Action.ESCALATE, actor, via, now, request_id, change)
 
@@ -232,85 +216,11 @@ def link(
         pair = (IncidentLink.incident_id == low) & (IncidentLink.other_id == high)
         if session.scalars(select(IncidentLink).where(pair)).first() is not None:
             raise IllegalTransition(f"cannot link: incidents {low} and {high} are already linked")
-        words = _words(note, "note")
+        words = free_text(note, "note")
         session.add(IncidentLink(incident_id=low, other_id=high, created_by=by, created_at=now, note=words))
         return f"linked to #{other_id}" + (f": {words}" if words else "")
 
     return _act(session, incident_id, Action.LINK, actor, via, now, request_id, change)
-
-
-@dataclass(frozen=True)
-class Report:
-    """An incident a person reports (a phone call to the desk): what is wrong, and how bad, in ITIL terms."""
-
-    title: str
-    category: str = "other"
-    impact: str = "low"  # high, medium, low
-    urgency: str = "low"  # high, medium, low
-    site: str = ""
-    services: tuple[str, ...] = ()
-    description: str = ""
-
-
-def report(
-    *, session: Session, report: Report, actor: str, via: str, now: datetime, request_id: str,
-    matrix: Mapping[tuple[str, str], str] = DEFAULT_MATRIX, sla: SlaPolicy = DEFAULT_POLICY,
-) -> list[IncidentEvent]:
-    """Open a triggered incident for a person's report; it then lives the same life as one opened by alerts.
-
-    Its priority is `matrix[impact, urgency]` (the same ITIL matrix correlation uses); a P1 is major; its SLA
-    deadlines follow `sla` like any other incident's. The
-    incident key derives from `request_id`, so a retried report opens one incident. Returns the OPENED
-    event (and MAJOR_DECLARED for a P1), or those recorded the first time for this request id.
-
-    Raises:
-        ActionError: a blank title, an unknown impact or urgency, or a bad actor, via or request id.
-        IdempotencyKeyReused: if `request_id` was already used for another action.
-    """
-    actor, via = _bounded(actor, "actor"), _via(via)
-    title = _words(report.title, "title")
-    if not title:
-        raise ActionError("title: say what is wrong, it is blank")
-    for field, level in (("impact", report.impact), ("urgency", report.urgency)):
-        if level not in LEVELS:
-            raise ActionError(f"{field}: {level!r} is not one of {', '.join(LEVELS)}")
-    command_id = action_command_id(request_id)
-    recorded = session.scalars(select(TimelineEvent).where(TimelineEvent.command_id == command_id).order_by(TimelineEvent.id)).all()
-    if recorded:
-        if recorded[0].kind != str(EventKind.OPENED):
-            raise IdempotencyKeyReused(f"idempotency key {request_id!r} was already used for {recorded[0].kind}")
-        return [row.as_event() for row in recorded]
-    key = deterministic_id("reported", request_id)
-    priority = matrix[(report.impact, report.urgency)]
-    major = priority == "P1"
-    incident = Incident(
-        incident_key=key, group_key=f"reported:{key}", title=title[:512], severity=str(_SEVERITY_OF_URGENCY[report.urgency]),
-        status=str(Status.TRIGGERED), site=report.site, scope=report.site, alert_count=0, opened_at=now, updated_at=now,
-        category=report.category or "other", impact=report.impact, urgency=report.urgency, priority=priority,
-        major=major, major_reason="reported as P1" if major else None, services=list(report.services),
-        reported_by=actor,
-    )
-    apply_deadlines(incident, sla)
-    session.add(incident)
-    description = _words(report.description, "description")
-    kinds = [(EventKind.OPENED, f"reported by {actor}" + (f": {description}" if description else ""))]
-    if major:
-        kinds.append((EventKind.MAJOR_DECLARED, "reported as P1"))
-    rows = [
-        TimelineEvent(
-            event_id=deterministic_id(request_id, str(kind)), incident=incident, command_id=command_id, kind=str(kind),
-            occurred_at=now, actor=actor, origin=via, detail=detail,
-        )
-        for kind, detail in kinds
-    ]
-    session.add_all(rows)
-    session.flush()
-    return [row.as_event() for row in rows]
-
-
-def action_command_id(request_id: str) -> str:
-    """The timeline's `command_id` of a person's request: its own namespace, apart from correlation's command ids."""
-    return deterministic_id("incident-action", request_id)
 
 
 def _act(
@@ -324,7 +234,7 @@ def _act(
     change: Callable[[Incident, str], str],
 ) -> list[IncidentEvent]:
     """Lock the incident, replay or check the action, apply `change(incident, actor)`, record the detail it returns."""
-    actor, via = _bounded(actor, "actor"), _via(via)
+    actor, via = bounded(actor, "actor"), via_of(via)
     if not request_id or not request_id.strip():
         raise ActionError("request_id: an idempotency key is required (the service generates one when none is given)")
     incident = session.scalars(
@@ -374,28 +284,3 @@ def _last_change(session: Session, incident: Incident) -> LastChange | None:
         .order_by(TimelineEvent.id.desc())
     ).first()
     return LastChange(actor=row.actor, via=row.origin, at=row.occurred_at) if row is not None else None
-
-
-def _bounded(value: str, field: str) -> str:
-    """`value` stripped; it must be a non-blank name of at most `MAX_NAME` characters."""
-    name = value.strip() if isinstance(value, str) else ""
-    if not name:
-        raise ActionError(f"{field}: say who, it is blank")
-    if len(name) > MAX_NAME:
-        raise ActionError(f"{field}: {len(name)} characters, at most {MAX_NAME}")
-    return name
-
-
-def _via(value: str) -> str:
-    """`value` as a known channel (ui, api, cli, sms, phone, system)."""
-    try:
-        return str(Via(value))
-    except ValueError:
-        raise ActionError(f"via: {value!r} is not one of {', '.join(Via)}") from None
-
-
-def _words(value: str, field: str) -> str:
-    """Free text for the timeline, stripped."""
-    if not isinstance(value, str):
-        raise ActionError(f"{field}: must be text, got {type(value).__name__}")
-    return value.strip()

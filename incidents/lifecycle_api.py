@@ -23,10 +23,11 @@ from typing import Any, Awaitable, Callable, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from incidents.action_inputs import MAX_NAME, ActionError, IncidentNotFound
 from incidents.action_service import ActionsUnavailable, EventsNotPublished, IncidentActions
-from incidents.actions import MAX_NAME, ActionError, IncidentNotFound, Report
 from incidents.events import IncidentEvent
 from incidents.lifecycle import IllegalTransition, Via
+from incidents.reported import Report
 from streams.alerts.receivers.http import RETRY_AFTER_S
 
 VIA_HEADER = "X-Alertdesk-Via"

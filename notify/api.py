@@ -75,6 +75,7 @@ def _page(row: OutboxMessage) -> dict[str, Any]:
         "channel": row.channel,
         "address": row.address,
         "attempt": row.attempt,
+        "tries": row.tries,
         "status": row.status,
         "reason": row.reason,
         "provider_id": row.provider_id,

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from incidents import actions
+from incidents.action_inputs import ActionError, IdempotencyKeyReused, IncidentNotFound
 from incidents.action_service import IncidentActions
-from incidents.actions import IdempotencyKeyReused, IncidentNotFound
 from incidents.correlation_seed import seed_scope
 from incidents.events import EventKind, IncidentEvent
 from incidents.lifecycle import IllegalTransition
@@ -171,15 +171,15 @@ def test_assigning_to_the_current_assignee_is_refused(db):
 )
 def test_bad_actor_or_via_is_an_action_error(db, fields, message):
     factory, incident_id = db
-    with pytest.raises(actions.ActionError, match=f"^{message}$"):
+    with pytest.raises(ActionError, match=f"^{message}$"):
         _act(factory, actions.acknowledge, incident_id, "r1", **fields)
 
 
 def test_a_blank_note_or_assignee_is_an_action_error(db):
     factory, incident_id = db
-    with pytest.raises(actions.ActionError, match="text: the note is blank"):
+    with pytest.raises(ActionError, match="text: the note is blank"):
         _act(factory, actions.add_note, incident_id, "n1", text="  ")
-    with pytest.raises(actions.ActionError, match="assignee: say who"):
+    with pytest.raises(ActionError, match="assignee: say who"):
         _act(factory, actions.assign, incident_id, "a1", assignee="")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from incidents import actions
-from incidents.actions import ActionError, Report
+from incidents import reported
+from incidents.action_inputs import ActionError
+from incidents.reported import Report
 from incidents.store import apply_command
 from streams.correlation.commands import CommandKind
 from tests.incidents.builders import NOW, command
@@ -67,7 +68,7 @@ async def test_a_bad_report_is_422_naming_the_field(desk, change, where):
 def test_a_blank_title_is_refused_by_the_action_itself(migrated_db):
     _, factory = migrated_db
     with factory() as session, pytest.raises(ActionError, match="title"):
-        actions.report(session=session, report=Report(title="  "), actor="a", via="api", now=NOW, request_id="r1")
+        reported.report(session=session, report=Report(title="  "), actor="a", via="api", now=NOW, request_id="r1")
 
 
 async def test_escalating_by_hand_is_on_the_timeline_and_announced_until_resolved(desk):
@@ -120,3 +121,22 @@ async def test_the_list_filters_by_priority_site_major_assignee_and_text(desk):
     assert await ids("q=nothing-like-this") == []
     assert (await desk.client.get("/api/incidents?priority=P9")).status_code == 422
 
+
+
+async def test_a_signed_in_person_acts_as_themselves_and_a_token_says_for_whom(migrated_db):
+    _, factory = migrated_db
+    with factory() as session:
+        [opened] = apply_command(session=session, command=command(CommandKind.OPEN, "k1"), now=NOW)
+        session.commit()
+    # the access layer's answer, read from a header here: who signed in with a browser session, if anyone
+    desk = Desk(factory, signed_in=lambda request: request.headers.get("x-test-person"))
+    base = f"/api/incidents/{opened.incident_id}"
+    async with desk.client:
+        as_self = await desk.client.post(f"{base}/notes", json={"text": "on site"}, headers={"x-test-person": "li.wei"})
+        other = await desk.client.post(f"{base}/ack", json={"by": "zhang.min"}, headers={"x-test-person": "li.wei"})
+        nameless = await desk.client.post(f"{base}/ack", json={})
+        token = await desk.client.post(f"{base}/ack", json={"by": "zhang.min"})
+    assert as_self.status_code == 200 and as_self.json()["events"][0]["actor"] == "li.wei"
+    assert other.status_code == 403 and "signed in as li.wei" in other.json()["detail"]
+    assert nameless.status_code == 422 and "say who acts" in nameless.json()["detail"]
+    assert token.json()["events"][0]["actor"] == "zhang.min"
