@@ -1,4 +1,4 @@
-"""Two pager processes on one PostgreSQL, one SIGKILLed mid-escalation: every page sent once, none lost.
+"""Two pager processes on one PostgreSQL, one SIGKILLed mid-escalation and restarted: every page sent once, none lost.
 
 Real processes (tests/notify/pager_process.py: the timer loop, dispatcher and claim code every
 worker runs), the official twilio client, and the Twilio fake over HTTP in its own process, whose
@@ -139,6 +139,10 @@ def test_a_pager_killed_mid_escalation_loses_no_page_and_duplicates_only_what_it
         pagers[0].wait(10)
         in_flight = held_by_first(outbox(sessions))
         assert in_flight, "pager 0 died mid-send"
+        # The killed worker is restarted (as systemd or Kubernetes would) and shares the rest of the work.
+        restarted_log = tmp_path / "pager-0-restarted.log"
+        pagers.append(start([*pager_command, "--lease-s", str(LEASES_S[0])], restarted_log))
+        wait_for(lambda: "pager ready" in restarted_log.read_text(), timeout=30, what="the restarted pager 0")
 
         def finished() -> bool:
             with sessions() as session:
@@ -147,7 +151,7 @@ def test_a_pager_killed_mid_escalation_loses_no_page_and_duplicates_only_what_it
                 r.status not in ("pending", "sending") for r in outbox(sessions)
             )
 
-        wait_for(finished, timeout=60, what="every escalation to run to its end on the surviving pager")
+        wait_for(finished, timeout=60, what="every escalation to run to its end on the surviving and restarted pagers")
         rows = outbox(sessions)
         records = fake_get(fake_url, "/_fake/messages") + fake_get(fake_url, "/_fake/calls")
         sends = Counter(int(MESSAGE_ID.search(record["status_callback"]).group(1)) for record in records)
