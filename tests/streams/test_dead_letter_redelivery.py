@@ -28,6 +28,7 @@ def test_every_stage_of_the_pipeline_maps_to_the_topic_it_consumes() -> None:
         "correlate": "t.alerts.changes",
         "incident-writer": "t.incidents.commands",
         "pager": "t.incidents.events",
+        "runbook-trigger": "t.incidents.events",
     }
 
 
