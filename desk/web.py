@@ -16,6 +16,7 @@ from access.web import Principal, Role, require
 from desk.board_routes import board_router
 from desk.i18n import LANG_COOKIE, LANGUAGES
 from desk.incident_routes import incident_router
+from desk.new_incident_routes import new_incident_router
 from desk.render import Pages
 from incidents.action_service import IncidentActions
 from streams.clock import Clock
@@ -30,6 +31,7 @@ def desk_router(*, sessions: sessionmaker, clock: Clock, actions: IncidentAction
     pages = Pages(clock)
     router = APIRouter(include_in_schema=False)
     router.include_router(board_router(sessions, pages))
+    router.include_router(new_incident_router(pages, actions))  # before /incidents/{id}: "new" is not an id
     router.include_router(incident_router(sessions, pages, actions))
 
     @router.get("/lang/{language}")

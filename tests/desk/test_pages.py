@@ -3,6 +3,7 @@ on a migrated SQLite and PostgreSQL database, with the published events collecte
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -238,3 +239,33 @@ def test_static_files_are_served_and_htmx_is_the_vendored_version(desk):
     assert browser.get("/static/desk.css").headers["content-type"].startswith("text/css")
     assert browser.get("/static/VENDORED.md").status_code == 404
     assert browser.get("/static/..%2Fweb.py").status_code == 404
+
+
+def test_an_operator_opens_a_phoned_in_incident_from_the_form_and_a_double_click_opens_one(desk):
+    browser = desk.client("op", **{"accept-language": "en"})
+    page = browser.get("/incidents/new")
+    assert page.status_code == 200 and "Report an incident" in page.text
+    hidden = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+    fields = {**hidden, "title": "Core banking slow for tellers", "category": "application", "impact": "high",
+              "urgency": "high", "site": "sh1", "services": "core-banking, teller", "description": "branch 12 called"}
+    first = browser.post("/incidents/new", data=fields)
+    again = browser.post("/incidents/new", data=fields)
+    assert first.status_code == again.status_code == 303 and first.headers["location"] == again.headers["location"]
+    text = text_of(browser.get(first.headers["location"]).text)
+    assert "Core banking slow for tellers" in text and "P1" in text and "reported by op: branch 12 called" in text
+    # the second click returns (and announces again) the first one's events: one incident, the same two events
+    assert {(e.event_id, e.kind, e.actor, e.via) for e in desk.published} == {
+        (e.event_id, e.kind, "op", "ui") for e in desk.published[:2]}
+    assert [e.kind for e in desk.published[:2]] == ["opened", "major_declared"]
+
+
+def test_a_bad_report_shows_the_form_again_with_the_reason_and_a_viewer_cannot_open_one(desk):
+    browser = desk.client("op", **{"accept-language": "en"})
+    hidden = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', browser.get("/incidents/new").text))
+    refused = browser.post("/incidents/new", data={**hidden, "title": " ", "category": "other", "impact": "low",
+                                                   "urgency": "low", "description": "kept"})
+    assert refused.status_code == 422 and "Title: required" in refused.text and "kept" in refused.text
+    odd = browser.post("/incidents/new", data={**hidden, "title": "x", "category": "other", "impact": "huge", "urgency": "low"})
+    assert odd.status_code == 422 and "Impact cannot be 'huge'" in html.unescape(odd.text)
+    assert desk.published == []
+    assert desk.client("viewer").get("/incidents/new").status_code == 403
