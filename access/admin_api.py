@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import sessionmaker
 
-from access import store
+from access import store, token_store
 from access.audit import AuditQuery, search
 from access.dependencies import csrf_token, require
 from access.models import ApiToken, User
@@ -126,12 +126,12 @@ def admin_router(sessions: sessionmaker, clock: Clock) -> APIRouter:
     @router.get("/tokens", dependencies=[admin])
     def tokens() -> dict[str, Any]:
         with sessions() as session:
-            return {"items": [token_json(token) for token in store.list_tokens(session=session)]}
+            return {"items": [token_json(token) for token in token_store.list_tokens(session=session)]}
 
     @router.post("/tokens", status_code=201)
     def create_token(body: NewToken, principal: Principal = admin) -> dict[str, Any]:
         with sessions.begin() as session:
-            token, secret = _answer(lambda: store.create_token(
+            token, secret = _answer(lambda: token_store.create_token(
                 session=session, name=body.name, role=body.role.value, created_by=principal.username, now=clock.now(),
             ))
             return {**token_json(token), "secret": secret}
@@ -139,7 +139,7 @@ def admin_router(sessions: sessionmaker, clock: Clock) -> APIRouter:
     @router.delete("/tokens/{token_id}", dependencies=[admin])
     def revoke_token(token_id: int) -> dict[str, Any]:
         with sessions.begin() as session:
-            return token_json(_answer(lambda: store.revoke_token(session=session, token_id=token_id, now=clock.now())))
+            return token_json(_answer(lambda: token_store.revoke_token(session=session, token_id=token_id, now=clock.now())))
 
     @router.get("/audit", dependencies=[admin])
     def audit(

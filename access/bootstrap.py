@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from access import store
+from access import store, token_store
 from access.audit import AuditRecord, record
 from access.passwords import new_password
 from access.roles import Role
@@ -67,7 +67,7 @@ def _bootstrap(sessions: sessionmaker, now: datetime, data_dir: Path) -> Bootstr
             _system_audit(session, now, "POST", "/api/users", f"users/{FIRST_ADMIN}", "first admin created")
         written = None
         if not _cli_token_works(session, data_dir, now):
-            token, secret = store.create_token(session=session, name=CLI_TOKEN_NAME, role=Role.ADMIN.value,
+            token, secret = token_store.create_token(session=session, name=CLI_TOKEN_NAME, role=Role.ADMIN.value,
                                                created_by="system", now=now)
             _system_audit(session, now, "POST", "/api/tokens", f"tokens/{token.id}", "local CLI token created")
             written = _write_private(cli_token_path(data_dir), secret)
@@ -76,7 +76,7 @@ def _bootstrap(sessions: sessionmaker, now: datetime, data_dir: Path) -> Bootstr
 
 def _cli_token_works(session: Session, data_dir: Path, now: datetime) -> bool:
     secret = read_cli_token(data_dir)
-    principal = store.token_principal(session=session, secret=secret, now=now) if secret else None
+    principal = token_store.token_principal(session=session, secret=secret, now=now) if secret else None
     return principal is not None and principal.role == Role.ADMIN
 
 

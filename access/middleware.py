@@ -4,48 +4,32 @@ For every HTTP request to a guarded path: find the principal (bearer token or se
 refuse it without credentials (401, or 303 to /login for a browser) or below the path's floor
 (403), refuse a cookie-authenticated change without the session's CSRF token (403), and write
 an audit row for every change request — allowed or refused — before its answer leaves.
+Reading a form for its CSRF field is `access/form_csrf.py`; the audit row `access/request_audit.py`.
 """
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from access.audit import AuditRecord
 from access.dependencies import (
     CSRF_FIELD,
     CSRF_HEADER,
     SESSION_COOKIE,
-    STATE_AUDIT_ACTOR,
-    STATE_AUDIT_DETAIL,
     STATE_CSRF,
     STATE_INSTALLED,
     STATE_PRINCIPAL,
     STATE_SESSION_ID,
 )
+from access.form_csrf import MAX_FORM_BYTES, csrf_given
 from access.passwords import csrf_matches
-from access.policy import (
-    AUDITED_OPEN,
-    audit_target,
-    audit_via,
-    audited,
-    is_change,
-    login_redirect,
-    required_role,
-    wants_html,
-)
+from access.policy import audited, is_change, login_redirect, required_role, wants_html
 from access.principal import LAB_PRINCIPAL, VIA_SESSION, Principal
+from access.request_audit import Auditor, auditor, pass_audited
 from access.service import AccessService, Authenticated
-
-#: A form body bigger than this is not read for its CSRF field (413): forms are small.
-MAX_FORM_BYTES = 1024 * 1024
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-VIA_HEADER = "x-alertdesk-via"
-#: Writes the request's audit row given its status and a detail.
-Auditor = Callable[[int, str], Awaitable[None]]
 
 
 class AccessMiddleware:
@@ -71,7 +55,7 @@ class AccessMiddleware:
                     state[STATE_SESSION_ID] = auth.session_id
                     state[STATE_CSRF] = await asyncio.to_thread(self.service.csrf_token, auth.session_id)
         principal: Principal | None = state.get(STATE_PRINCIPAL)
-        audit = self._auditor(request) if audited(scope["method"], scope["path"]) else None
+        audit = auditor(self.service, request) if audited(scope["method"], scope["path"]) else None
 
         if needed is not None and principal is None:
             await self._refuse(scope, receive, send, audit, _unauthenticated(request), "no credentials")
@@ -81,7 +65,7 @@ class AccessMiddleware:
             await self._refuse(scope, receive, send, audit, (403, {"detail": reason}, {}), reason)
             return
         if needed is not None and is_change(scope["method"]) and principal.via == VIA_SESSION:
-            receive, given, too_big = await _csrf_given(request, receive)
+            receive, given, too_big = await csrf_given(request, receive)
             if too_big:
                 reason = f"form body over {MAX_FORM_BYTES} bytes"
                 await self._refuse(scope, receive, send, audit, (413, {"detail": reason}, {}), reason)
@@ -91,9 +75,10 @@ class AccessMiddleware:
                           f" or the {CSRF_FIELD} form field (reload the page to get a fresh one)")
                 await self._refuse(scope, receive, send, audit, (403, {"detail": reason}, {}), reason)
                 return
-        await self._pass(scope, receive, send, audit)
+        await pass_audited(self.app, scope, receive, send, audit)
 
     async def _authenticate(self, request: Request) -> Authenticated | None:
+        """Who sent the request (bearer token, else session cookie), or None; everyone is the lab admin when sign-in is off."""
         if not self.service.config.enabled:
             return Authenticated(LAB_PRINCIPAL, None)
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
@@ -103,29 +88,11 @@ class AccessMiddleware:
             return None
         return await asyncio.to_thread(self.service.authenticate, session_id=session_id, bearer=bearer)
 
-    def _auditor(self, request: Request) -> Auditor:
-        """A function writing this request's audit row once its status is known."""
-
-        async def write(status: int, detail: str) -> None:
-            state = request.scope["state"]
-            principal: Principal | None = state.get(STATE_PRINCIPAL)
-            entry = AuditRecord(
-                at=self.service.clock.now(),
-                actor=state.get(STATE_AUDIT_ACTOR) or (principal.username if principal else "anonymous"),
-                role=principal.role.value if principal else None,
-                via=audit_via(principal.via if principal else None, request.headers.get(VIA_HEADER, ""),
-                              _from_browser(request)),
-                method=request.method, path=request.url.path, target=audit_target(request.url.path),
-                status=status, detail=state.get(STATE_AUDIT_DETAIL) or detail,
-            )
-            await asyncio.to_thread(self.service.audit, entry)
-
-        return write
-
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, audit: Auditor | None,
         answer: tuple[int, dict[str, Any], dict[str, str]], reason: str,
     ) -> None:
+        """Answer `answer` (status, JSON body, headers) without calling the app, auditing the refusal first."""
         status, body, headers = answer
         if audit is not None:
             await audit(status, f"refused: {reason}")
@@ -134,32 +101,6 @@ class AccessMiddleware:
         header_list += [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
         await send({"type": "http.response.start", "status": status, "headers": header_list})
         await send({"type": "http.response.body", "body": raw})
-
-    async def _pass(self, scope: Scope, receive: Receive, send: Send, audit: Auditor | None) -> None:
-        if audit is None:
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def audited_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start" and not started:
-                started = True
-                await audit(message["status"], "")
-            await send(message)
-
-        try:
-            await self.app(scope, receive, audited_send)
-        except Exception as exc:
-            if not started:
-                await audit(500, f"failed: {type(exc).__name__}")
-            raise
-
-
-def _from_browser(request: Request) -> bool:
-    """A browser: it carries the session cookie, asks for pages, or is on the login form."""
-    return (SESSION_COOKIE in request.cookies or wants_html(request.headers.get("accept", ""))
-            or request.url.path in AUDITED_OPEN)
 
 
 def _unauthenticated(request: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -171,42 +112,3 @@ def _unauthenticated(request: Request) -> tuple[int, dict[str, Any], dict[str, s
         return 303, {"detail": "sign in first"}, {"Location": location}
     detail = {"detail": "sign in or send Authorization: Bearer <API token>"}
     return 401, detail, {"WWW-Authenticate": 'Bearer realm="alertdesk"'}
-
-
-def _replay(body: bytes, then: Receive) -> Receive:
-    """A `receive` handing the buffered body on once, then the server's own (which reports the disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await then()
-
-    return receive
-
-
-async def _csrf_given(request: Request, receive: Receive) -> tuple[Receive, str | None, bool]:
-    """The CSRF token the request carries (header, else form field), the `receive` to hand on, and "form too big"."""
-    header = request.headers.get(CSRF_HEADER)
-    content_type = request.headers.get("content-type", "")
-    if header or not content_type.startswith(FORM_TYPES):
-        return receive, header, False
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            return receive, None, True
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    form = await Request(request.scope, _replay(body, receive)).form()
-    value = form.get(CSRF_FIELD)
-    await form.close()
-    return _replay(body, receive), value if isinstance(value, str) else None, False

@@ -15,7 +15,7 @@ from access.principal import LANGUAGES
 from access.roles import Role
 
 CHANGE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-OPEN_EXACT = frozenset({"/healthz", "/metrics", "/login", "/favicon.ico", "/api/v2/alerts"})
+OPEN_EXACT = frozenset({"/healthz", "/readyz", "/metrics", "/login", "/favicon.ico", "/api/v2/alerts"})
 OPEN_PREFIXES = ("/ingest/", "/heartbeat/", "/twilio/", "/static/")
 #: Configuration: every method needs an admin (the audit log is read by admins only).
 ADMIN_PREFIXES = ("/api/users", "/api/tokens", "/api/audit")

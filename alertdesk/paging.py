@@ -34,9 +34,10 @@ from notify.channels.twilio_sms import TwilioSmsChannel
 from notify.channels.twilio_voice import TwilioVoiceChannel
 from notify.channels.wecom import WeComChannel
 from notify.dispatcher import Dispatcher, DispatchPolicy
+from notify.message_text import MessageText
 from notify.notices import Notices
 from notify.pager_agent import register_pager
-from notify.paging import MessageText, Paging
+from notify.paging import Paging
 from notify.timers import TimerLoop
 from notify.twilio_fake.server import TwilioFake
 from notify.twilio_fake.settings import FakeSettings

@@ -17,7 +17,7 @@ import faust
 from access.bootstrap import FIRST_ADMIN, Bootstrap, bootstrap_access, cli_token_path
 from alertdesk.db_migrate import upgrade
 from alertdesk.paging_directory import DEMO_PHONE, uses_twilio_fake
-from alertdesk.runtime import Runtime, write_runtime
+from alertdesk.runtime import Runtime, claim_runtime
 from alertdesk.settings import Settings
 from alertdesk.wiring import build_pipeline
 from incidents.db import session_factory
@@ -132,7 +132,9 @@ def run_pipeline(settings: Settings) -> None:
             database_url=settings.database_url,
             topic_prefix=settings.topic_prefix,
         )
-        stack.callback(write_runtime(settings.data_dir, runtime).unlink, missing_ok=True)
+        runtime_file = claim_runtime(settings.data_dir, runtime)  # None: a worker joining the `up` of this data folder
+        if runtime_file is not None:
+            stack.callback(runtime_file.unlink, missing_ok=True)
         stack.callback(pipeline.engine.dispose)
         first_start = bootstrap_access(
             session_factory(pipeline.engine), now=SystemClock().now(), data_dir=settings.data_dir

@@ -126,6 +126,10 @@ class Settings:
     runbook_dirs: tuple[str, ...] = ()
     runbook_allowed_commands: tuple[str, ...] = ()
     runbook_tick_s: float = 5.0
+    # Metrics sampled on a timer (docs/deploy.md#metrics): consumer lag, DLQ size, open incidents, due escalations;
+    # an escalation step due for longer than `escalation_overdue_after_s` counts as overdue.
+    metrics_sample_interval_s: float = 15.0
+    escalation_overdue_after_s: float = 60.0
     log_level: str = "warning"
 
     @property

@@ -1,13 +1,16 @@
 """I/O: the one HTTP app of a worker — ingest, incident API, metrics and health — served on faust's event loop."""
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import asdict
+from typing import Awaitable, Callable, Sequence
 
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import sessionmaker
 
 from access.web import AccessService, access_router, install_access, signed_in_person
+from alertdesk.readiness import ReadinessReport
 from desk.web import desk_router
 from incidents.action_service import IncidentActions
 from incidents.api import incident_router, suppressed_alert_router
@@ -34,11 +37,13 @@ def build_http_app(
     ingest_max_body_bytes: int = MAX_BODY_BYTES,
     actions: IncidentActions | None = None,
     routers: Sequence[APIRouter] = (),
+    readiness: Callable[[], Awaitable[ReadinessReport]] | None = None,
 ) -> FastAPI:
     """Assemble the worker's HTTP app from the routers each package owns (people's actions when `actions` is given).
 
     `access` guards every route (docs/security.md): reads need a viewer, changes an operator, configuration
-    an admin; ingest, heartbeat pings, Twilio's webhooks, /healthz and /metrics keep their own checks.
+    an admin; ingest, heartbeat pings, Twilio's webhooks, /healthz, /readyz and /metrics keep their own checks.
+    `readiness` says whether the worker is ready (/readyz: 200, else 503 with the reason) and which partitions it holds.
     """
     api = FastAPI(title="alertdesk", version="0.1.0", openapi_url="/api/openapi.json", docs_url="/api/docs")
     install_access(api, access)
@@ -63,5 +68,13 @@ def build_http_app(
     @api.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    if readiness is not None:
+
+        @api.get("/readyz", tags=["health"])
+        async def readyz() -> JSONResponse:
+            report = await readiness()
+            body = {"status": "ready" if report.reason is None else "not ready", **asdict(report)}
+            return JSONResponse(body, status_code=200 if report.reason is None else 503)
 
     return api

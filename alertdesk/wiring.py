@@ -11,7 +11,9 @@ from sqlalchemy import Engine
 
 from access.web import AccessConfig, AccessService
 from alertdesk.correlation import register_correlation
+from alertdesk.metrics_sampler import register_metrics_sampler
 from alertdesk.paging import register_paging
+from alertdesk.readiness import Readiness
 from alertdesk.reports import report_routers
 from alertdesk.runbooks import register_runbooks
 from alertdesk.settings import Settings, SettingsError, ingest_auth_sources
@@ -120,6 +122,7 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     sink = RawSink(topics.raw, ack_timeout_s=settings.ingest_ack_timeout_s, max_in_flight=settings.ingest_max_in_flight)
     heartbeats = HeartbeatMonitor(sessions, sink, clock, parse_heartbeats(settings.heartbeats))
     register_heartbeats(app, heartbeats, check_interval_s=settings.heartbeat_check_interval_s)
+    register_metrics_sampler(app, topics, sessions, clock, settings)
     api = build_http_app(
         sink=sink,
         sessions=sessions,
@@ -133,6 +136,7 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
             *paging.routers, *report_routers(settings, sessions, clock, topic_publisher(topics.events)),
             *runbook_parts.routers,
         ],
+        readiness=Readiness(app, engine, topics.names.raw).check,
     )
     serve_asgi(app, api, host=settings.http_host, port=settings.http_port, access_log=False)
     snmp = snmp_receiver(settings, sink, clock)

@@ -129,10 +129,16 @@ def _open_or_attach(session: Session, command: IncidentCommand, now: datetime, s
                 detail = "re-fired after manual resolve"
                 events.append(_record(session, incident, command, EventKind.REOPENED, now, detail))
     _upsert_alert(session, incident, command, status=command.alert.status, ends_at=command.alert.ends_at)
-    if command.severity.rank > Severity(incident.severity).rank:  # an incident is as bad as its worst alert
+    return events + [attached(session, incident, command, now)]
+
+
+def attached(session: Session, incident: Incident, command: IncidentCommand, now: datetime) -> IncidentEvent:
+    """Finish an attach whose alert row is written: the incident is as bad as its worst alert; record it."""
+    alert = _require_alert(command)
+    if command.severity.rank > Severity(incident.severity).rank:
         incident.severity = str(command.severity)
-    detail = f"{command.alert.name} on {command.alert.resource} ({command.alert.severity})"
-    return events + [_record(session, incident, command, EventKind.ALERT_ATTACHED, now, detail)]
+    detail = f"{alert.name} on {alert.resource} ({alert.severity})"
+    return _record(session, incident, command, EventKind.ALERT_ATTACHED, now, detail)
 
 
 def successor_key(incident_key: str) -> str:
@@ -446,6 +452,18 @@ def _upsert_alert(
             IncidentAlert.incident_id == incident.id, IncidentAlert.fingerprint == alert.fingerprint
         )
     ).first()
+    write_alert_row(session, incident, command, row, status=status, ends_at=ends_at)
+
+
+def write_alert_row(
+    session: Session, incident: Incident, command: IncidentCommand, row: IncidentAlert | None,
+    *, status: AlertStatus, ends_at: datetime | None,
+) -> IncidentAlert:
+    """Write the command's alert into `row`, the incident's row for it, or into a new row counted on the incident.
+
+    The caller found `row` (None: the incident has no row for the alert) and removed the alert's hold.
+    """
+    alert = _require_alert(command)
     if row is None:
         row = IncidentAlert(
             incident_id=incident.id,
@@ -468,6 +486,7 @@ def _upsert_alert(
     row.severity = str(alert.severity)
     row.ends_at = ends_at
     row.last_received_at = alert.received_at
+    return row
 
 
 def _record(

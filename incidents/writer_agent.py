@@ -2,7 +2,8 @@
 
 The database is the system of record. Commands are taken in small batches (up to
 `WRITER_BATCH` or whatever arrived within `WRITER_BATCH_WINDOW_S`) and applied in one
-transaction, each inside its own savepoint; the events are announced only after the commit.
+transaction (runs of attaches with a few statements, everything else command by command,
+`incidents/store_batch.py`); the events are announced only after the commit.
 One transaction per batch instead of per command is what lets the writer keep up with a storm
 (docs/benchmarks.md). If a batch fails, its commands are applied one by one so only the bad
 one is dead-lettered. A replayed command re-announces the same events (stable ids), which
@@ -22,7 +23,7 @@ from incidents.db import DATABASE_RETRY
 from incidents.events import EventKind, IncidentEvent
 from incidents.metrics import INCIDENT_COMMANDS, INCIDENTS_OPENED
 from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
-from incidents.store import apply_command
+from incidents.store_batch import apply_commands
 from streams.agents.safety import run_batch_guarded
 from streams.app import StreamTopics
 from streams.clock import Clock
@@ -39,11 +40,7 @@ def apply_in_transaction(
 ) -> list[IncidentEvent]:
     """Apply `commands` in order in one committed transaction and return the events they produced."""
     with sessions() as session, session.begin():
-        return [
-            event
-            for command in commands
-            for event in apply_command(session=session, command=command, now=now, sla=sla)
-        ]
+        return apply_commands(session=session, commands=commands, now=now, sla=sla)
 
 
 def register_writer(

@@ -21,10 +21,10 @@ from incidents.models import Incident
 from notify import outbox
 from notify.channels.base import Channel, SendResult
 from notify.directory import DEFAULT_RATE_LIMITS, RateLimit
+from notify.message_text import MessageText
 from notify.metrics import PAGES
 from notify.models import OutboxMessage
 from notify.notifications import PAGING_PURPOSES, UNBATCHED_PURPOSES, URGENT_PRIORITIES, NotSentReason, Purpose
-from notify.paging import MessageText
 from notify.throttle import next_allowed
 
 #: Several calls due at once to one phone are placed one after another, this far apart.

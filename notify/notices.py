@@ -26,9 +26,10 @@ from incidents.silences.models import SilenceRow
 from notify import outbox
 from notify.directory import Directory
 from notify.handoffs import LOOKAHEAD, PLAN_EVERY, handoff_context, handoffs_between
+from notify.message_text import MessageText, display_name
 from notify.models import OutboxMessage
 from notify.notifications import PlannedMessage, Purpose, notice_key, plan_notice
-from notify.paging import MessageText
+from notify.outbox_rows import outbox_row
 from notify.silence_reminders import reminder_context
 from streams.alerts.silences import reminders_due
 from streams.ids import deterministic_id
@@ -123,30 +124,14 @@ class Notices:
         self, message: PlannedMessage, purpose: Purpose, subject: str, template: str, context: Mapping[str, Any], now: datetime
     ) -> OutboxMessage:
         """One notice's outbox row, sendable or recorded as not sent (unknown person, no contact method)."""
-        status = outbox.OutboxStatus.NOT_SENT if message.not_sent else outbox.OutboxStatus.PENDING
-        return OutboxMessage(
+        return outbox_row(
+            message,
             page_key=notice_key(purpose=purpose, subject=subject, person=message.person, contact=message.contact),
-            incident_id=None,
-            event_id=deterministic_id(str(purpose), subject),
-            purpose=str(purpose),
-            cycle=0,
-            escalation_level=0,
-            recipient=message.person,
-            contact=message.contact,
-            channel=message.channel or "none",
-            address=message.address,
-            language=message.language,
-            priority="P5",
-            attempt=1,
-            body=self._text.body(template, message.channel, context, message.language),
-            status=str(status),
-            reason=str(message.not_sent) if message.not_sent else str(purpose),
-            due_at=message.due_at,
-            tries=0,
-            created_at=now,
+            incident_id=None, event_id=deterministic_id(str(purpose), subject), purpose=purpose, cycle=0, step=0,
+            priority="P5", body=self._text.body(template, message.channel, context, message.language),
+            reason=str(purpose), now=now,
         )
 
     def _name(self, person_id: str) -> str:
         """A person's name for notices (their id if unknown)."""
-        person = self._directory.people.get(person_id)
-        return person.name if person else person_id
+        return display_name(self._directory.people, person_id)

@@ -30,9 +30,10 @@ from incidents.events import IncidentEvent
 from runbooks import queries
 from runbooks.drill_store import DrillError
 from runbooks.execution import IllegalTransition, Verb
+from runbooks.execution_moves import RunbookNotFound, StepRequest
 from runbooks.model import Runbook, Text
 from runbooks.render import RenderError
-from runbooks.service import RunbookNotFound, RunbookService, StepRequest
+from runbooks.service import RunbookService
 from runbooks.store import ExecutionNotFound, RequestReused
 from runbooks.triggers import matches
 from streams.alerts.receivers.http import RETRY_AFTER_S

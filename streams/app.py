@@ -2,8 +2,10 @@
 
 Two faust defaults are changed on purpose (costs measured in ../shared/research/perf-anchors.md):
 `broker_session_timeout` 60 s → 10 s, because on tansu a worker with the default needs ~27 s
-before it processes its first event; and the consumer fetch wait 1.5 s → `fetch_max_wait_ms`
-through our transport (`streams.transport`), because it is paid on every hop.
+before it processes its first event; `broker_rebalance_timeout` 60 s → three session timeouts,
+because when a worker dies the survivors' rebalance could wait the whole default (a storm stood
+still ~100 s after a SIGKILL in tests/e2e/test_workers.py); and the consumer fetch wait 1.5 s →
+`fetch_max_wait_ms` through our transport (`streams.transport`), because it is paid on every hop.
 """
 from __future__ import annotations
 
@@ -67,6 +69,7 @@ def create_app(config: StreamConfig) -> tuple[faust.App, StreamTopics]:
         topic_replication_factor=config.replication_factor,
         broker_session_timeout=config.session_timeout_s,
         broker_heartbeat_interval=min(3.0, config.session_timeout_s / 3),
+        broker_rebalance_timeout=config.session_timeout_s * 3,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         web_bind=config.web_host,

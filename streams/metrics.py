@@ -55,3 +55,13 @@ SNMP_TRAPS_REFUSED = Counter(
     " AuthenticationFailure, UnknownSecurityName, UnknownEngineID…).",
     ["reason"],
 )
+CONSUMER_LAG = Gauge(
+    "alertdesk_consumer_lag",
+    "Records of a partition this worker is assigned that the consumer group has not committed yet"
+    " (end offset minus committed offset), sampled every metrics_sample_interval_s.",
+    ["topic", "partition"],
+)
+DLQ_RECORDS = Gauge(
+    "alertdesk_dlq_records",
+    "Records held in the dead-letter topic (end minus earliest offsets, all partitions), sampled on the same timer.",
+)

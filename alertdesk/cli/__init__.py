@@ -65,11 +65,16 @@ def worker(
     port: Optional[int] = typer.Option(None, help="Port the API listens on."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Run one worker against the configured Kafka cluster (kafka_bootstrap_servers) and database."""
+    """Run one worker against the configured Kafka cluster (kafka_bootstrap_servers), or join the running `up`'s broker."""
+    from alertdesk.runtime import join_running
+
     settings = settings_or_exit(config, http_host=host, http_port=port)
     if settings.embedded_broker:
-        typer.echo("worker needs kafka_bootstrap_servers (or ALERTDESK_KAFKA_BOOTSTRAP_SERVERS); use `alertdesk up` for the embedded default", err=True)
-        raise typer.Exit(2)
+        try:
+            settings = join_running(settings)
+        except SettingsError as exc:
+            typer.echo(f"worker: {exc}", err=True)
+            raise typer.Exit(2) from exc
     run_or_exit(settings)
 
 

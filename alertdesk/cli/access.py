@@ -131,7 +131,7 @@ def users_disable(username: str, config: Optional[Path] = ConfigOption) -> None:
 @tokens_app.command("create")
 def tokens_create(name: str, role: str = RoleOption, config: Optional[Path] = ConfigOption) -> None:
     """Create an API token and print its secret (only this once)."""
-    from access.store import create_token
+    from access.token_store import create_token
 
     token, secret = _change(config, lambda session, now: create_token(
         session=session, name=name, role=role, created_by=getpass.getuser(), now=now,
@@ -143,7 +143,7 @@ def tokens_create(name: str, role: str = RoleOption, config: Optional[Path] = Co
 @tokens_app.command("list")
 def tokens_list(config: Optional[Path] = ConfigOption) -> None:
     """List API tokens (never their secrets)."""
-    from access.store import list_tokens
+    from access.token_store import list_tokens
     from streams.clock import format_instant
 
     with open_session(config) as session:
@@ -159,7 +159,7 @@ def tokens_list(config: Optional[Path] = ConfigOption) -> None:
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int, config: Optional[Path] = ConfigOption) -> None:
     """Revoke an API token: requests with it are refused (401) from now on."""
-    from access.store import revoke_token
+    from access.token_store import revoke_token
 
     _change(config, lambda session, now: revoke_token(session=session, token_id=token_id, now=now),
             "DELETE", f"/api/tokens/{token_id}", "revoked")

@@ -9,15 +9,13 @@ admin token it may write for the named `--outgoing` person and acknowledge for t
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any, Optional
 
-import httpx
 import typer
 
-from alertdesk.cli.common import ConfigOption, api_auth_headers, settings_or_exit
-from alertdesk.cli.incidents import HTTP_TIMEOUT_S, UrlOption, _api_url, _reason
+from alertdesk.cli.common import ConfigOption
+from alertdesk.cli.worker_api import UrlOption, call_worker
 
 handover_app = typer.Typer(help="Shift handovers (交接班): write, acknowledge, list, show.", no_args_is_help=True)
 
@@ -37,7 +35,7 @@ def handover_write(
     body = {"shift_label": label, "shift_start": start, "shift_end": end, "incoming": incoming, "notes": notes}
     if outgoing:
         body["outgoing"] = outgoing
-    shown = _call(config, url, "POST", "", body, idempotency=True)
+    shown = _call(config, url, "POST", "", body, idempotent=True)
     snapshot = shown["snapshot"]
     typer.echo(
         f"handover {shown['id']} written: {shown['shift_label']} {shown['outgoing']} → {shown['incoming']};"
@@ -79,25 +77,7 @@ def handover_show(handover_id: int, url: Optional[str] = UrlOption, config: Opti
     typer.echo(json.dumps(_call(config, url, "GET", f"/{handover_id}", None), ensure_ascii=False, indent=2))
 
 
-def _call(
-    config: Optional[Path], url: Optional[str], method: str, path: str, body: dict[str, Any] | None,
-    *, idempotency: bool = False,
-) -> dict[str, Any]:
+def _call(config: Optional[Path], url: Optional[str], method: str, path: str, body: dict[str, Any] | None,
+          *, idempotent: bool = False) -> dict[str, Any]:
     """Call /api/handovers{path} on the worker; print its refusal and exit 1 on an error."""
-    from incidents.lifecycle_api import IDEMPOTENCY_HEADER, VIA_HEADER
-
-    base = (url or _api_url(config)).rstrip("/")
-    headers = {VIA_HEADER: "cli", **api_auth_headers(settings_or_exit(config))}
-    if idempotency:  # one key per invocation: a 503 after the commit names it, and a retry writes nothing twice
-        headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
-    try:
-        response = httpx.request(
-            method, f"{base}/api/handovers{path}", json=body, headers=headers, timeout=HTTP_TIMEOUT_S
-        )
-    except httpx.HTTPError as exc:
-        typer.echo(f"cannot reach the worker at {base}: {exc} (is `alertdesk up` running? --url says where)", err=True)
-        raise typer.Exit(1) from exc
-    if response.status_code >= 400:
-        typer.echo(f"refused ({response.status_code}): {_reason(response)}", err=True)
-        raise typer.Exit(1)
-    return response.json()
+    return call_worker(config, url, method, f"/api/handovers{path}", body, idempotent=idempotent)

@@ -9,21 +9,18 @@ only the worker announces them on `incidents.events`, which is what stops the pa
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any, Optional
 
-import httpx
 import typer
 
-from alertdesk.cli.common import ConfigOption, api_auth_headers, open_session, settings_or_exit
+from alertdesk.cli.common import ConfigOption, open_session
+from alertdesk.cli.worker_api import UrlOption, call_worker
 
 incidents_app = typer.Typer(
     help="Read incidents, report one, and acknowledge, resolve, close, reopen, assign, note, escalate or link them.", no_args_is_help=True
 )
 
-HTTP_TIMEOUT_S = 10.0
-UrlOption = typer.Option(None, "--url", help="The worker's API (default http://HTTP_HOST:HTTP_PORT of the settings).")
 ByOption = typer.Option(..., "--by", help="Who acts (a person's id).")
 NoteOption = typer.Option("", "--note", help="Words for the timeline.")
 
@@ -66,40 +63,27 @@ def incidents_show(incident_id: int, config: Optional[Path] = ConfigOption) -> N
     typer.echo(json.dumps(incident, ensure_ascii=False, indent=2))
 
 
-@incidents_app.command("ack")
-def incidents_ack(
-    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
-    config: Optional[Path] = ConfigOption,
-) -> None:
-    """Acknowledge a triggered incident: you are on it, escalation stops."""
-    _act(config, url, f"{incident_id}/ack", {"by": by, "note": note})
+def _transition_command(verb: str, summary: str) -> None:
+    """Register `incidents <verb> ID --by WHO [--note TEXT]`, which POSTs to /api/incidents/ID/<verb>."""
+
+    def command(
+        incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
+        config: Optional[Path] = ConfigOption,
+    ) -> None:
+        _act(config, url, f"{incident_id}/{verb}", {"by": by, "note": note})
+
+    command.__doc__ = summary
+    incidents_app.command(verb)(command)
 
 
-@incidents_app.command("resolve")
-def incidents_resolve(
-    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
-    config: Optional[Path] = ConfigOption,
-) -> None:
-    """Resolve a triggered or acknowledged incident."""
-    _act(config, url, f"{incident_id}/resolve", {"by": by, "note": note})
-
-
-@incidents_app.command("close")
-def incidents_close(
-    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
-    config: Optional[Path] = ConfigOption,
-) -> None:
-    """Close a resolved incident for good."""
-    _act(config, url, f"{incident_id}/close", {"by": by, "note": note})
-
-
-@incidents_app.command("reopen")
-def incidents_reopen(
-    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
-    config: Optional[Path] = ConfigOption,
-) -> None:
-    """Reopen a resolved incident."""
-    _act(config, url, f"{incident_id}/reopen", {"by": by, "note": note})
+for _verb, _summary in (
+    ("ack", "Acknowledge a triggered incident: you are on it, escalation stops."),
+    ("resolve", "Resolve a triggered or acknowledged incident."),
+    ("close", "Close a resolved incident for good."),
+    ("reopen", "Reopen a resolved incident."),
+    ("escalate", "Escalate an open incident by hand: the next level is paged now."),
+):
+    _transition_command(_verb, _summary)
 
 
 @incidents_app.command("assign")
@@ -124,15 +108,6 @@ def incidents_note(
 ) -> None:
     """Add a note to the timeline of an incident that is not closed."""
     _act(config, url, f"{incident_id}/notes", {"by": by, "text": text})
-
-
-@incidents_app.command("escalate")
-def incidents_escalate(
-    incident_id: int, by: str = ByOption, note: str = NoteOption, url: Optional[str] = UrlOption,
-    config: Optional[Path] = ConfigOption,
-) -> None:
-    """Escalate an open incident by hand: the next level is paged now."""
-    _act(config, url, f"{incident_id}/escalate", {"by": by, "note": note})
 
 
 @incidents_app.command("link")
@@ -170,43 +145,10 @@ def incidents_create(
 
 
 def _act(config: Optional[Path], url: Optional[str], path: str, body: dict[str, Any]) -> None:
-    """POST the action to the worker's `/api/incidents/{path}` and print what happened; print the refusal and exit 1."""
-    from incidents.lifecycle_api import IDEMPOTENCY_HEADER, VIA_HEADER
-
-    base = (url or _api_url(config)).rstrip("/")
-    # One key per invocation: should the worker answer 503 after committing, its message names the key.
-    headers = {VIA_HEADER: "cli", IDEMPOTENCY_HEADER: uuid.uuid4().hex, **api_auth_headers(settings_or_exit(config))}
-    try:
-        response = httpx.post(
-            f"{base}/api/incidents/{path}".rstrip("/"), json=body, headers=headers, timeout=HTTP_TIMEOUT_S
-        )
-    except httpx.HTTPError as exc:
-        typer.echo(f"cannot reach the worker at {base}: {exc} (is `alertdesk up` running? --url says where)", err=True)
-        raise typer.Exit(1) from exc
-    if response.status_code >= 400:
-        typer.echo(f"refused ({response.status_code}): {_reason(response)}", err=True)
-        raise typer.Exit(1)
-    for event in response.json()["events"]:
+    """POST the action to the worker's `/api/incidents/{path}` and print the events it announced."""
+    answer = call_worker(config, url, "POST", f"/api/incidents/{path}".rstrip("/"), body, idempotent=True)
+    for event in answer["events"]:
         typer.echo(
             f"incident {event['incident_id']} {event['kind']} by {event['actor']} (via {event['via']}),"
             f" now {event['status']}: {event['detail']}"
         )
-
-
-def _api_url(config: Optional[Path]) -> str:
-    """The worker's API of the settings; a wildcard listen address is reached on the loopback."""
-    settings = settings_or_exit(config)
-    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(settings.http_host, settings.http_host)
-    return f"http://{host}:{settings.http_port}"
-
-
-def _reason(response: httpx.Response) -> str:
-    """The worker's error message: FastAPI's `detail`, a string or a list of field errors."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip() or response.reason_phrase
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    if isinstance(detail, list):  # request validation: [{"loc": [...], "msg": ...}, ...]
-        return "; ".join(f"{'.'.join(str(part) for part in item.get('loc', ()))}: {item.get('msg')}" for item in detail)
-    return str(detail)

@@ -11,15 +11,14 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-import httpx
 import typer
 
-from alertdesk.cli.common import ConfigOption, api_auth_headers, settings_or_exit
+from alertdesk.cli.common import ConfigOption, settings_or_exit
+from alertdesk.cli.worker_api import UrlOption, call_worker
 
 runbook_app = typer.Typer(help="Emergency runbooks: list, show, lint, start, sign steps off, abort, drill.", no_args_is_help=True)
 
 HTTP_TIMEOUT_S = 60.0  # an approved automated action runs before the answer (its own timeout is at most 600 s)
-UrlOption = typer.Option(None, "--url", help="The worker's API (default http://HTTP_HOST:HTTP_PORT of the settings).")
 ByOption = typer.Option(None, "--by", help="The operator signing (default: the API token's user).")
 LangOption = typer.Option("zh-CN", "--lang", help="zh-CN or en.")
 
@@ -154,27 +153,12 @@ def runbook_drill(
 
 
 def _request(config: Optional[Path], url: Optional[str], method: str, path: str, body: dict | None = None) -> Any:
-    """Call the worker; print its refusal and exit 1 on an error."""
-    settings = settings_or_exit(config)
-    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(settings.http_host, settings.http_host)
-    base = (url or f"http://{host}:{settings.http_port}").rstrip("/")
-    headers = api_auth_headers(settings)
-    payload = {key: value for key, value in (body or {}).items() if value is not None} if body is not None else None
-    try:
-        response = httpx.request(method, base + path, json=payload, headers=headers, timeout=HTTP_TIMEOUT_S)
-    except httpx.HTTPError as exc:
-        typer.echo(f"cannot reach the worker at {base}: {exc} (is `alertdesk up` running? --url says where)", err=True)
-        raise typer.Exit(1) from exc
-    if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        typer.echo(f"refused ({response.status_code}): {detail}", err=True)
-        raise typer.Exit(1)
-    return response.json()
+    """Call the worker, leaving out unset options so the API's defaults apply; print its refusal and exit 1 on an error."""
+    payload = {key: value for key, value in body.items() if value is not None} if body is not None else None
+    return call_worker(config, url, method, path, payload, timeout_s=HTTP_TIMEOUT_S)
 
 
 def _print_events(answer: dict[str, Any]) -> None:
+    """Print the events the worker announced, one line each."""
     for event in answer["events"]:
         typer.echo(f"incident {event['incident_id']} {event['kind']} by {event['actor']}: {event['detail']}")

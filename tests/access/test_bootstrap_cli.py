@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from access import store
+from access import store, token_store
 from access.bootstrap import FIRST_ADMIN, bootstrap_access, cli_token_path, read_cli_token
 from access.models import AuditEntry
 from access.roles import Role
@@ -28,7 +28,7 @@ def test_first_start_creates_the_admin_and_the_cli_token_once(migrated_db, tmp_p
         admin = store.check_login(session=session, username=FIRST_ADMIN, password=first.admin_password)
         assert admin is not None and admin.role == Role.ADMIN
         assert first.admin_password not in admin.password_hash
-        principal = store.token_principal(session=session, secret=read_cli_token(tmp_path), now=clock.now())
+        principal = token_store.token_principal(session=session, secret=read_cli_token(tmp_path), now=clock.now())
         assert principal.role == Role.ADMIN
     banner = access_banner(Settings(data_dir=tmp_path), first)
     assert f"admin password: {first.admin_password}" in banner
@@ -48,8 +48,8 @@ def test_a_revoked_or_missing_cli_token_is_replaced_without_a_new_admin(migrated
     bootstrap_access(sessions, now=clock.now(), data_dir=tmp_path)
     old = read_cli_token(tmp_path)
     with sessions.begin() as session:
-        [token] = store.list_tokens(session=session)
-        store.revoke_token(session=session, token_id=token.id, now=clock.now())
+        [token] = token_store.list_tokens(session=session)
+        token_store.revoke_token(session=session, token_id=token.id, now=clock.now())
     again = bootstrap_access(sessions, now=clock.now(), data_dir=tmp_path)
     assert again.admin_password is None and read_cli_token(tmp_path) != old
     cli_token_path(tmp_path).unlink()

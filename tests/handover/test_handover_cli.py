@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from access import store as access_store
+from access import token_store
 from alertdesk.cli import app
 from tests.reports.desk_app import ReportDesk, report_desk
 
@@ -27,7 +27,7 @@ def worker(migrated_db, tmp_path, monkeypatch) -> Iterator[tuple[ReportDesk, dic
     _, sessions = migrated_db
     desk = report_desk(sessions, NOW)
     with sessions.begin() as session:
-        _, secret = access_store.create_token(session=session, name="cli", role="admin", created_by="ada", now=NOW)
+        _, secret = token_store.create_token(session=session, name="cli", role="admin", created_by="ada", now=NOW)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(desk.app, log_level="warning", lifespan="off"))

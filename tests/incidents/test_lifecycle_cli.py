@@ -8,12 +8,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from alertdesk.cli import app
+from alertdesk.cli.worker_api import refusal_reason, worker_url
+from alertdesk.settings import Settings
 from incidents.action_service import IncidentActions
 from incidents.events import IncidentEvent
 from incidents.lifecycle_api import lifecycle_router
@@ -139,3 +142,27 @@ def test_a_phoned_in_incident_is_created_escalated_and_linked_from_the_command_l
     assert [(e.kind, e.incident_id, e.priority) for e in worker.published] == [
         ("opened", new, "P2"), ("escalated", new, "P2"), ("linked", new, "P2"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [("0.0.0.0", "http://127.0.0.1:8080"), ("::", "http://[::1]:8080"), ("", "http://127.0.0.1:8080"),
+     ("10.1.2.3", "http://10.1.2.3:8080")],
+)
+def test_the_worker_is_reached_on_the_loopback_when_it_listens_everywhere(host, url):
+    assert worker_url(Settings(http_host=host, http_port=8080)) == url
+
+
+@pytest.mark.parametrize(
+    ("response", "reason"),
+    [
+        (httpx.Response(409, json={"detail": "already acknowledged"}), "already acknowledged"),
+        (httpx.Response(422, json={"detail": [{"loc": ["body", "by"], "msg": "Field required"},
+                                              {"loc": ["query", "limit"], "msg": "too big"}]}),
+         "body.by: Field required; query.limit: too big"),
+        (httpx.Response(503, text="  broker away \n"), "broker away"),
+        (httpx.Response(502, text=""), "Bad Gateway"),
+    ],
+)
+def test_the_refusal_reason_reads_every_shape_of_error_body(response, reason):
+    assert refusal_reason(response) == reason

@@ -15,9 +15,10 @@ from incidents.silences import store as silence_store
 from incidents.silences.models import SilenceRow
 from notify.dispatcher import Dispatcher, DispatchPolicy
 from notify.handoffs import handoffs_between
+from notify.message_text import MessageText
 from notify.models import OutboxMessage
 from notify.notices import Notices
-from notify.paging import MessageText, Paging
+from notify.paging import Paging
 from notify.silence_reminders import duration_text
 from notify.timers import TimerLoop
 from streams.alerts.matchers import Matcher

@@ -1,0 +1,126 @@
+"""I/O: the incident writer's batch path — many commands, few statements, the same rows and events.
+
+A storm is thousands of ATTACH commands for a handful of open incidents. Applied one by one
+(`incidents.store.apply_command`) each costs a savepoint and about nine statements, and on
+SQLite every statement hands the GIL to the event loop and waits to get it back, so the writer
+spent most of its time queuing (docs/benchmarks.md §8). Here a run of consecutive attaches is
+answered from four IN-queries made up front and written in one savepoint and one flush (the ORM
+sends the inserts as multi-row statements).
+
+Only the common case takes this path: an attach not yet recorded, whose incident key names an
+incident that is open. Anything else — another kind, an unknown key, an incident resolved or
+closed behind correlation's back, a replayed command — goes through `apply_command`, so the rules
+live in one place, and the run starts again after it with fresh look-ups. If the run's flush hits
+a unique key (another writer got there first), its savepoint is rolled back and its commands are
+applied one by one, which retries each collision as `apply_command` does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from incidents.events import IncidentEvent
+from incidents.models import OPEN_STATUSES, CorrelationHold, Incident, IncidentAlert, TimelineEvent
+from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
+from incidents.store import apply_command, attached, write_alert_row
+from streams.correlation.commands import CommandKind, IncidentCommand
+
+
+def apply_commands(
+    *, session: Session, commands: Sequence[IncidentCommand], now: datetime, sla: SlaPolicy = DEFAULT_POLICY
+) -> list[IncidentEvent]:
+    """Apply `commands` in order and return their events, as `apply_command` on each would.
+
+    Flushes, never commits: the caller owns the transaction.
+    """
+    events: list[IncidentEvent] = []
+    start = 0
+    while start < len(commands):
+        end = start
+        while end < len(commands) and commands[end].kind is CommandKind.ATTACH:
+            end += 1
+        if end > start:
+            applied, run_events = _attach_run(session, commands[start:end], now, sla)
+            events += run_events
+            start += applied
+            if start == end:
+                continue
+        events += apply_command(session=session, command=commands[start], now=now, sla=sla)
+        start += 1
+    return events
+
+
+@dataclass
+class _Lookups:
+    """What the one-by-one path would have queried for each command of a run, asked once for the run."""
+
+    recorded: set[str]
+    incidents: dict[str, Incident]
+    held: set[str]
+    rows: dict[tuple[int, str], IncidentAlert]
+
+
+def _look_up(session: Session, run: Sequence[IncidentCommand]) -> _Lookups:
+    """Ask once for the whole run (the caller's pending writes are flushed first by autoflush)."""
+    ids = [command.command_id for command in run]
+    keys = {command.incident_key for command in run}
+    fingerprints = {command.alert.fingerprint for command in run if command.alert is not None}
+    incidents = {row.incident_key: row for row in session.scalars(select(Incident).where(Incident.incident_key.in_(keys)))}
+    rows = session.scalars(
+        select(IncidentAlert).where(
+            IncidentAlert.fingerprint.in_(fingerprints),
+            IncidentAlert.incident_id.in_([incident.id for incident in incidents.values()]),
+        )
+    )
+    return _Lookups(
+        recorded=set(session.scalars(select(TimelineEvent.command_id).where(TimelineEvent.command_id.in_(ids)))),
+        incidents=incidents,
+        held=set(session.scalars(select(CorrelationHold.fingerprint).where(CorrelationHold.fingerprint.in_(fingerprints)))),
+        rows={(row.incident_id, row.fingerprint): row for row in rows},
+    )
+
+
+def _attach_run(
+    session: Session, run: Sequence[IncidentCommand], now: datetime, sla: SlaPolicy
+) -> tuple[int, list[IncidentEvent]]:
+    """Apply the leading attaches of `run` that need no decision; return how many were applied and their events."""
+    try:
+        with session.begin_nested():
+            applied, events = _attach_prefix(session, run, now)
+            session.flush()
+            return applied, events
+    except IntegrityError:
+        return len(run), [event for command in run for event in apply_command(session=session, command=command, now=now, sla=sla)]
+
+
+def _attach_prefix(session: Session, run: Sequence[IncidentCommand], now: datetime) -> tuple[int, list[IncidentEvent]]:
+    """Attach the run's commands up to the first that needs a decision; return how many and their events."""
+    lookups = _look_up(session, run)
+    events: list[IncidentEvent] = []
+    unhold: set[str] = set()
+    for applied, command in enumerate(run):
+        incident = lookups.incidents.get(command.incident_key)
+        alert = command.alert
+        if (
+            alert is None or incident is None or incident.status not in OPEN_STATUSES
+            or command.command_id in lookups.recorded
+        ):
+            break
+        lookups.recorded.add(command.command_id)  # the same command twice in a run: the second replays
+        key = (incident.id, alert.fingerprint)
+        lookups.rows[key] = write_alert_row(
+            session, incident, command, lookups.rows.get(key), status=alert.status, ends_at=alert.ends_at
+        )
+        events.append(attached(session, incident, command, now))
+        if alert.fingerprint in lookups.held:
+            unhold.add(alert.fingerprint)
+    else:
+        applied = len(run)
+    if unhold:
+        session.execute(delete(CorrelationHold).where(CorrelationHold.fingerprint.in_(unhold)))
+    return applied, events
