@@ -6,10 +6,11 @@ never loses one), and `event_id` is stable across those announcements.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 from streams.alerts.model import Severity
 from streams.clock import format_instant, parse_instant
@@ -40,6 +41,11 @@ class EventKind(StrEnum):
     RUNBOOK_STEP = "runbook_step"  # a step completed, skipped, failed or approved
     RUNBOOK_STEP_OVERDUE = "runbook_step_overdue"
     RUNBOOK_FINISHED = "runbook_finished"  # completed, aborted or rolled back
+
+
+#: Alerts joining or leaving an incident: thousands in a storm, and no consumer acts on them, so the
+#: writer keeps them on the timeline only and does not announce them (docs/benchmarks.md).
+TIMELINE_ONLY_KINDS = frozenset({EventKind.ALERT_ATTACHED, EventKind.ALERT_RESOLVED})
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ class IncidentEvent:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "IncidentEvent":
+    def from_dict(cls, data: Mapping[str, Any]) -> IncidentEvent:
         """Decode from a topic; fields added later default, so messages already on the topic still decode."""
         return cls(
             event_id=data["event_id"],

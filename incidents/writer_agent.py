@@ -1,38 +1,41 @@
 """I/O: the incident writer agent: `incidents.commands` → rows in the database → `incidents.events`.
 
 The database is the system of record. Commands are taken in small batches (up to
-`WRITER_BATCH` or whatever arrived within `WRITER_BATCH_WINDOW_S`) and applied in one
+`WRITER_BATCH` records, each one command or a batch of them (streams/records.py), or whatever
+arrived within `BATCH_WINDOW_S`) and applied in one
 transaction (runs of attaches with a few statements, everything else command by command,
 `incidents/store_batch.py`); the events are announced only after the commit.
 One transaction per batch instead of per command is what lets the writer keep up with a storm
 (docs/benchmarks.md). If a batch fails, its commands are applied one by one so only the bad
-one is dead-lettered. A replayed command re-announces the same events (stable ids), which
+one is dead-lettered. Alerts joining and leaving an incident are on its timeline but not
+announced (`TIMELINE_ONLY_KINDS`): no consumer acts on them. A replayed command re-announces the same events (stable ids), which
 consumers handle idempotently. A database that is briefly away is waited out (retry with
 backoff) rather than skipping commands.
 """
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import faust
 from sqlalchemy.orm import sessionmaker
 
 from incidents.db import DATABASE_RETRY
-from incidents.events import EventKind, IncidentEvent
+from incidents.events import TIMELINE_ONLY_KINDS, EventKind, IncidentEvent
 from incidents.metrics import INCIDENT_COMMANDS, INCIDENTS_OPENED
 from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
 from incidents.store_batch import apply_commands
-from streams.agents.safety import run_batch_guarded
+from streams.agents.safety import flatten_guarded, run_batch_guarded
 from streams.app import StreamTopics
 from streams.clock import Clock
 from streams.correlation.commands import IncidentCommand
+from streams.records import BATCH_WINDOW_S
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
 STAGE = "incident-writer"
 WRITER_BATCH = 200
-WRITER_BATCH_WINDOW_S = 0.005
 
 
 def apply_in_transaction(
@@ -56,6 +59,8 @@ def register_writer(
         for event in events:
             if event.kind is EventKind.OPENED:
                 INCIDENTS_OPENED.inc()
+            if event.kind in TIMELINE_ONLY_KINDS:
+                continue
             await topics.events.send(key=str(event.incident_id).encode(), value=event.to_dict())
 
     async def write_one(value: Mapping[str, Any]) -> None:
@@ -63,10 +68,10 @@ def register_writer(
 
     @app.agent(topics.commands, name=STAGE)
     async def incident_writer(stream: faust.StreamT) -> None:
-        async for values in stream.take(WRITER_BATCH, within=WRITER_BATCH_WINDOW_S):
+        async for records in stream.take(WRITER_BATCH, within=BATCH_WINDOW_S):
             await run_batch_guarded(
                 stage=STAGE,
-                values=values,
+                values=await flatten_guarded(stage=STAGE, records=records, dlq=topics.dlq),
                 batch_handler=write,
                 handler=write_one,
                 dlq=topics.dlq,

@@ -1,19 +1,19 @@
 """I/O: the pager agent: `incidents.events` → escalations and notices (notify/paging.py), then a timer tick.
 
-Most events of a storm are alerts joining or leaving an incident, which paging does not follow;
-those are skipped before any database work or timer wake-up. Each handled event otherwise takes
-SQLite's write lock (every transaction is IMMEDIATE), so handling them made the incident writer
-queue behind the pager for nothing (docs/benchmarks.md §8).
+Each handled event takes SQLite's write lock (every transaction is IMMEDIATE); the thousands of
+alerts joining an incident in a storm are therefore not announced on `incidents.events` at all
+(`incidents.events.TIMELINE_ONLY_KINDS`), so the writer does not queue behind the pager for them.
 """
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import faust
 
 from incidents.db import DATABASE_RETRY
-from incidents.events import EventKind, IncidentEvent
+from incidents.events import IncidentEvent
 from notify.paging import Paging
 from notify.timers import TimerLoop
 from streams.agents.safety import run_guarded
@@ -22,8 +22,6 @@ from streams.clock import Clock
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
 STAGE = "pager"
-#: Kinds paging has no handler for (notify/paging_events.py) that arrive by the thousand in a storm.
-UNPAGED_KINDS = frozenset({EventKind.ALERT_ATTACHED, EventKind.ALERT_RESOLVED})
 
 
 def register_pager(app: faust.App, topics: StreamTopics, paging: Paging, timers: TimerLoop, clock: Clock) -> None:
@@ -31,8 +29,6 @@ def register_pager(app: faust.App, topics: StreamTopics, paging: Paging, timers:
 
     async def handle(value: Mapping[str, Any]) -> None:
         event = IncidentEvent.from_dict(value)
-        if event.kind in UNPAGED_KINDS:
-            return
         await asyncio.to_thread(paging.handle_event, event, clock.now())
         timers.wake()
 

@@ -5,29 +5,36 @@ cache: the first change of a scope after start-up or a rebalance loads the scope
 incidents, held and suppressed alerts from the database (`seed`, injected by the composition
 root), so nothing is correlated twice and nothing is forgotten across restarts. Time moves on
 through a timer that ticks every scope (hold-downs, quiet periods, reopen windows, expired
-silences). The topology is reloaded when its revision in the database changes.
+silences). The topology is reloaded when its revision in the database changes. Changes are
+taken a batch of records at a time; the commands they make go out as one record per
+partition of `incidents.commands` (streams/records.py).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import faust
 
-from streams.agents.safety import run_guarded
+from streams.agents.safety import collect_guarded
 from streams.alerts.model import AlertChange
 from streams.app import StreamTopics
+from streams.batch_send import send_batched
 from streams.clock import Clock
 from streams.correlation.commands import IncidentCommand
 from streams.correlation.engine import Correlator, EngineConfig, Suppressor
 from streams.correlation.state import ScopeState
 from streams.correlation.topology import Topology
 from streams.metrics import CORRELATION_COMMANDS, CORRELATION_HELD, CORRELATION_SCOPES
+from streams.records import BATCH_WINDOW_S
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
 STAGE = "correlate"
+#: Records per batch (each holds one change or a batch of them, streams/records.py).
+CORRELATE_BATCH = 64
 log = logging.getLogger(__name__)
 
 #: Returns the topology's revision and the topology (blocking; called in a thread).
@@ -75,12 +82,16 @@ class CorrelationShell:
         self.states.clear()
         CORRELATION_SCOPES.set(0)
 
-    async def handle(self, value: Mapping[str, Any]) -> None:
-        """Correlate one change of `alerts.changes`."""
-        change = AlertChange.from_dict(value)
+    async def handle(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Correlate a batch of `alerts.changes` records in order, then send the commands they made."""
         async with self._lock:
-            state = await self._state(change.scope)
-            commands = self.correlator.apply(state, change, self._clock.now())
+            now = self._clock.now()
+
+            async def correlate(value: Mapping[str, Any]) -> list[IncidentCommand]:
+                change = AlertChange.from_dict(value)
+                return self.correlator.apply(await self._state(change.scope), change, now)
+
+            commands = await collect_guarded(stage=STAGE, records=records, handler=correlate, dlq=self._topics.dlq)
             await self._send(commands)
 
     async def tick(self) -> None:
@@ -103,7 +114,11 @@ class CorrelationShell:
     async def _send(self, commands: list[IncidentCommand]) -> None:
         for command in commands:
             CORRELATION_COMMANDS.labels(str(command.kind)).inc()
-            await self._topics.commands.send(key=command.scope.encode(), value=command.to_dict())
+        await send_batched(self._topics.commands, commands, key_of=_scope_key, encode=IncidentCommand.to_dict)
+
+
+def _scope_key(command: IncidentCommand) -> bytes:
+    return command.scope.encode()
 
 
 def register_correlate(
@@ -114,7 +129,7 @@ def register_correlate(
     shell = CorrelationShell(topics, clock, config, inputs)
 
     @app.on_partitions_revoked.connect
-    async def on_revoked(app: faust.App, revoked: Any, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
+    async def on_revoked(app: faust.App, revoked: Any, **kwargs: Any) -> None:
         shell.forget_scopes()
 
     @app.task
@@ -125,19 +140,19 @@ def register_correlate(
     async def refresh_topology() -> None:
         try:
             await shell.refresh_topology()
-        except Exception:  # noqa: BLE001 - keep the last good topology; the database may be back next time
+        except Exception:
             log.exception("reloading the topology failed; keeping revision %s", shell.revision or "-")
 
     @app.timer(inputs.tick_interval_s)
     async def tick() -> None:
         try:
             await shell.tick()
-        except Exception:  # noqa: BLE001 - a failed tick is retried on the next one
+        except Exception:
             log.exception("correlation tick failed")
 
     @app.agent(topics.changes, name=STAGE)
     async def correlate_agent(stream: faust.StreamT) -> None:
-        async for value in stream:
-            await run_guarded(stage=STAGE, value=value, handler=shell.handle, dlq=topics.dlq)
+        async for records in stream.take(CORRELATE_BATCH, within=BATCH_WINDOW_S):
+            await shell.handle(records)
 
     return shell

@@ -1,37 +1,50 @@
-"""I/O: the normalize agent: `alerts.raw` envelopes → canonical alerts on `alerts.normalized`, bad input → `alerts.dlq`."""
+"""I/O: the normalize agent: `alerts.raw` envelopes → canonical alerts on `alerts.normalized`, bad input → `alerts.dlq`.
+
+Envelopes are taken a batch at a time (up to `NORMALIZE_BATCH`, or whatever arrived within
+`streams.records.BATCH_WINDOW_S`); the alerts they hold go out as one record per partition of
+`alerts.normalized` (streams/records.py), so dedupe pays one hop per batch, not per alert.
+"""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import faust
 
-from streams.agents.safety import run_guarded
-from streams.alerts.model import Envelope
+from streams.agents.safety import collect_guarded
+from streams.alerts.model import Alert, Envelope
 from streams.alerts.normalize import normalize
 from streams.alerts.parsers import PARSERS, Parser
 from streams.app import StreamTopics
+from streams.batch_send import send_batched
 from streams.dead_letter import invalid_input_record
 from streams.metrics import DEAD_LETTERS
+from streams.records import BATCH_WINDOW_S
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
 STAGE = "normalize"
+#: Envelopes per batch (an HTTP envelope holds up to the sender's batch, 64 alerts from Prometheus).
+NORMALIZE_BATCH = 32
 
 
 def register_normalize(app: faust.App, topics: StreamTopics, parsers: Mapping[str, Parser] = PARSERS) -> None:
     """Add the normalize agent to `app`, parsing with `parsers` (the built-in registry by default)."""
 
-    async def handle(value: Mapping[str, Any]) -> None:
+    async def handle(value: Mapping[str, Any]) -> tuple[Alert, ...]:
         envelope = Envelope.from_dict(value)
         result = normalize(envelope, parsers)
         if result.error:
             DEAD_LETTERS.labels("normalize").inc()
             record = invalid_input_record(envelope=envelope, reason=result.error, parser=result.parser)
             await topics.dlq.send(key=envelope.source.encode(), value=record)
-            return
-        for alert in result.alerts:
-            await topics.normalized.send(key=alert.fingerprint.encode(), value=alert.to_dict())
+        return result.alerts
 
     @app.agent(topics.raw, name=STAGE)
     async def normalize_agent(stream: faust.StreamT) -> None:
-        async for value in stream:
-            await run_guarded(stage=STAGE, value=value, handler=handle, dlq=topics.dlq)
+        async for values in stream.take(NORMALIZE_BATCH, within=BATCH_WINDOW_S):
+            alerts = await collect_guarded(stage=STAGE, records=values, handler=handle, dlq=topics.dlq)
+            await send_batched(topics.normalized, alerts, key_of=_fingerprint_key, encode=Alert.to_dict)
+
+
+def _fingerprint_key(alert: Alert) -> bytes:
+    return alert.fingerprint.encode()

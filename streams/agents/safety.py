@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable, Mapping, Sequence, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from faust.types import TopicT
 
 from streams.dead_letter import failed_event_record
 from streams.metrics import DEAD_LETTERS, STAGE_SECONDS
+from streams.records import BadBatch, record_items
 from streams.retry import NO_RETRY, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -54,10 +56,60 @@ async def run_guarded(
     except asyncio.CancelledError:
         raise
     except Exception as error:  # one bad event must not stop the stage
-        log.error("%s: event sent to the dead-letter topic: %s", stage, error)
-        DEAD_LETTERS.labels(stage).inc()
-        await dlq.send(key=stage.encode(), value=failed_event_record(stage=stage, value=value, error=error))
+        await _dead_letter(stage=stage, value=value, error=error, dlq=dlq)
         return False
+
+
+async def _dead_letter(*, stage: str, value: Mapping[str, Any], error: Exception, dlq: TopicT) -> None:
+    log.error("%s: event sent to the dead-letter topic: %s", stage, error)
+    DEAD_LETTERS.labels(stage).inc()
+    await dlq.send(key=stage.encode(), value=failed_event_record(stage=stage, value=value, error=error))
+
+
+async def collect_guarded(
+    *,
+    stage: str,
+    records: Sequence[Mapping[str, Any]],
+    handler: Callable[[Mapping[str, Any]], Awaitable[Sequence[T]]],
+    dlq: TopicT,
+) -> list[T]:
+    """Run `handler` on every item of `records` in order; return everything the successful ones produced.
+
+    The batched stages of the alert path use this: a record holds one item or a batch
+    (streams/records.py); outputs are collected and sent together (streams/batch_send.py),
+    while an item that fails — or a record whose batch is malformed — is dead-lettered alone,
+    as `run_guarded` would, and the rest goes on. The stage histogram records each item's share.
+    """
+    started = time.perf_counter()
+    items = await flatten_guarded(stage=stage, records=records, dlq=dlq)
+    outputs: list[T] = []
+    for item in items:
+        try:
+            outputs.extend(await handler(item))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # one bad event must not stop the stage
+            await _dead_letter(stage=stage, value=item, error=error, dlq=dlq)
+    _observe_share(stage, started, len(items))
+    return outputs
+
+
+async def flatten_guarded(*, stage: str, records: Sequence[Mapping[str, Any]], dlq: TopicT) -> list[Mapping[str, Any]]:
+    """Return the items of `records` in order (streams/records.py); a record with a malformed batch is dead-lettered."""
+    items: list[Mapping[str, Any]] = []
+    for record in records:
+        try:
+            items.extend(record_items(record))
+        except BadBatch as error:
+            await _dead_letter(stage=stage, value=record, error=error, dlq=dlq)
+    return items
+
+
+def _observe_share(stage: str, started: float, count: int) -> None:
+    share = (time.perf_counter() - started) / max(count, 1)
+    histogram = STAGE_SECONDS.labels(stage)
+    for _ in range(count):
+        histogram.observe(share)
 
 
 async def run_batch_guarded(
@@ -86,6 +138,4 @@ async def run_batch_guarded(
         for value in values:
             await run_guarded(stage=stage, value=value, handler=handler, dlq=dlq, retry=retry)
         return
-    share = (time.perf_counter() - started) / max(len(values), 1)
-    for _ in values:
-        STAGE_SECONDS.labels(stage).observe(share)
+    _observe_share(stage, started, len(values))
