@@ -2,7 +2,7 @@
 
 The database is the system of record. Commands are taken in small batches (up to
 `WRITER_BATCH` records, each one command or a batch of them (streams/records.py), or whatever
-arrived within `BATCH_WINDOW_S`) and applied in one
+arrived within `BATCH_WINDOW_S`) and applied `WRITER_TRANSACTION` at a time, each in one
 transaction (runs of attaches with a few statements, everything else command by command,
 `incidents/store_batch.py`); the events are announced only after the commit.
 One transaction per batch instead of per command is what lets the writer keep up with a storm
@@ -31,11 +31,15 @@ from streams.agents.safety import flatten_guarded, run_batch_guarded
 from streams.app import StreamTopics
 from streams.clock import Clock
 from streams.correlation.commands import IncidentCommand
-from streams.records import BATCH_WINDOW_S
+from streams.records import BATCH_WINDOW_S, chunks
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
 STAGE = "incident-writer"
 WRITER_BATCH = 200
+#: Commands per transaction at most: a batch of records can hold tens of thousands of commands, and
+#: one transaction of 20,000 took ~35 s (the session's pending rows make every look-up slower) and
+#: held back every incident of the storm until its commit (docs/benchmarks.md §9).
+WRITER_TRANSACTION = 500
 
 
 def apply_in_transaction(
@@ -69,11 +73,13 @@ def register_writer(
     @app.agent(topics.commands, name=STAGE)
     async def incident_writer(stream: faust.StreamT) -> None:
         async for records in stream.take(WRITER_BATCH, within=BATCH_WINDOW_S):
-            await run_batch_guarded(
-                stage=STAGE,
-                values=await flatten_guarded(stage=STAGE, records=records, dlq=topics.dlq),
-                batch_handler=write,
-                handler=write_one,
-                dlq=topics.dlq,
-                retry=DATABASE_RETRY,
-            )
+            commands = await flatten_guarded(stage=STAGE, records=records, dlq=topics.dlq)
+            for transaction in chunks(commands, WRITER_TRANSACTION):
+                await run_batch_guarded(
+                    stage=STAGE,
+                    values=transaction,
+                    batch_handler=write,
+                    handler=write_one,
+                    dlq=topics.dlq,
+                    retry=DATABASE_RETRY,
+                )

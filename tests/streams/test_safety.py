@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from streams.agents.safety import run_batch_guarded, run_guarded
+from streams.agents.safety import collect_guarded, run_batch_guarded, run_guarded
 from streams.retry import RetryPolicy
 
 
@@ -79,3 +79,17 @@ async def test_a_good_batch_is_applied_once() -> None:
     dlq = RecordingTopic()
     await run_batch_guarded(stage="w", values=[{"n": 1}, {"n": 2}], batch_handler=batch, handler=one, dlq=dlq)
     assert batches == [[1, 2]] and dlq.sent == []
+
+
+async def test_collect_guarded_flattens_batches_and_dead_letters_only_the_bad_item_or_record() -> None:
+    async def double(value: Mapping[str, Any]) -> list[int]:
+        if value["n"] == 3:
+            raise KeyError("fingerprint")
+        return [value["n"], value["n"]]
+
+    dlq = RecordingTopic()
+    records = [{"n": 1}, {"batch": [{"n": 2}, {"n": 3}, {"n": 4}]}, {"batch": "not a list"}, {"n": 5}]
+    outputs = await collect_guarded(stage="dedupe", records=records, handler=double, dlq=dlq)
+    assert outputs == [1, 1, 2, 2, 4, 4, 5, 5]
+    assert [(r["stage"], r["event"]) for r in dlq.sent] == [("dedupe", {"batch": "not a list"}), ("dedupe", {"n": 3})]
+    assert dlq.sent[0]["reason"] == "BadBatch: 'batch' must be a list of objects, got str"
