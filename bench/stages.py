@@ -29,7 +29,6 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import common
 import storm
@@ -48,7 +47,9 @@ def envelopes(alerts: list[tuple[str, str, str]], starts_at: str) -> list[tuple[
     return out
 
 
-async def produce(bootstrap: str, topic: str, alerts: list, repeat: int, rate: float, sent_at: dict, progress: list) -> dict:
+async def produce(
+    bootstrap: str, topic: str, alerts: list, repeat: int, rate: float, sent_at: dict, progress: list
+) -> dict:
     """Produce the storm `repeat` times (open loop at `rate` alerts/s, or as fast as acked when 0)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, request_timeout_ms=30_000)
     await producer.start()
@@ -92,7 +93,8 @@ def main() -> None:
                  "versions": common.versions(), "load_avg_start": open("/proc/loadavg").read().split()[:3]}
     rss: list[tuple[float, int, float]] = []
     progress = [0]
-    with common.Alertdesk(workdir, env={"ALERTDESK_TOPOLOGY_FILES": str(workdir / "topology.yaml")}, ready_timeout=150) as ad:
+    env = {"ALERTDESK_TOPOLOGY_FILES": str(workdir / "topology.yaml")}
+    with common.Alertdesk(workdir, env=env, ready_timeout=150) as ad:
         runtime = json.loads((workdir / "var" / "runtime.json").read_text())
         stop = threading.Event()
 
@@ -157,7 +159,8 @@ def main() -> None:
     print(f"  alerts/s through normalize → dedupe → correlate: {res['stage_alerts_per_s'].get('correlate')}"
           f" (→ writer: {res['stage_alerts_per_s'].get('incident-writer')})")
     print(f"  on incidents {res['alerts_on_incidents']} (missing {res['missing']}); latency ms {res['latency_ms']}")
-    print(f"  incidents {res['incidents']}, pages {res['pages_printed']}; RSS MiB {res['rss_mib']} over {progress[0]} produced")
+    print(f"  incidents {res['incidents']}, pages {res['pages_printed']}; RSS MiB {res['rss_mib']}"
+          f" over {progress[0]} produced")
     print("  cpu:", out["cpu_pct"])
     for stage, row in out["stages"].items():
         print(f"    stage {stage:16s} {row}")

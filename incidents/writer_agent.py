@@ -8,9 +8,9 @@ transaction (runs of attaches with a few statements, everything else command by 
 One transaction per batch instead of per command is what lets the writer keep up with a storm
 (docs/benchmarks.md). If a batch fails, its commands are applied one by one so only the bad
 one is dead-lettered. Alerts joining and leaving an incident are on its timeline but not
-announced (`TIMELINE_ONLY_KINDS`): no consumer acts on them. A replayed command re-announces the same events (stable ids), which
-consumers handle idempotently. A database that is briefly away is waited out (retry with
-backoff) rather than skipping commands.
+announced (`TIMELINE_ONLY_KINDS`): no consumer acts on them. A replayed command re-announces
+the same events (stable ids), which consumers handle idempotently. A database that is
+briefly away is waited out (retry with backoff) rather than skipping commands.
 """
 from __future__ import annotations
 
