@@ -5,8 +5,6 @@ only the URL differs. Sessions belong to shells: store functions take `session` 
 """
 from __future__ import annotations
 
-import sqlite3
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,10 +15,6 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from streams.retry import RetryPolicy
-
-#: How long a SQLite writer waits for its turn before "database is locked".
-SQLITE_BUSY_TIMEOUT_S = 30.0
-_HOLDS_TURN = "alertdesk_write_turn"
 
 
 class Base(DeclarativeBase):
@@ -69,9 +63,9 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        WriteTurns().install(engine)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=10)
 
@@ -79,7 +73,7 @@ def create_db_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL lets the API read while the writer writes; foreign keys are off by default in SQLite.
 
-    The driver's own transaction handling is switched off (`WriteTurns.begin` emits BEGIN instead):
+    The driver's own transaction handling is switched off (`_sqlite_begin` emits BEGIN instead):
     left on, it starts no transaction before a SAVEPOINT, so releasing the savepoint commits, and a
     session rollback after `begin_nested()` silently keeps the writes.
     """
@@ -87,63 +81,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
-class WriteTurns:
-    """SQLite's one writer at a time, queued inside the process instead of in SQLite's busy handler.
+def _sqlite_begin(connection) -> None:
+    """Start the transaction SQLAlchemy asked for (see `_sqlite_pragmas`), holding the write lock from the start.
 
-    Every transaction is IMMEDIATE (see `begin`), so only one connection writes at a time. Left
-    to SQLite, the others wait in its busy handler, which polls with sleeps of up to 100 ms: with
-    the writer, the pager, the timer loops and the API all waiting, the lock stood free most of
-    the time and a 20,000-alert storm took ~45 s to write (docs/benchmarks.md §9). Here a
-    connection first takes its turn from a lock shared by the engine's connections, so the next
-    writer starts the moment the last one commits or rolls back. Waiting longer than SQLite's
-    busy timeout fails the same way SQLite would ("database is locked"), so callers' retries
-    still apply. The turn is also given back when a connection returns to the pool, so a
-    connection lost mid-transaction cannot keep it.
+    A deferred BEGIN reads a WAL snapshot and fails at once with "database is locked" when it
+    later writes after another connection committed (the busy timeout cannot help: its snapshot
+    is stale). The pager, the timer loop, Twilio's callbacks and the writer all read then write,
+    concurrently, so every transaction is IMMEDIATE and waits its turn instead.
     """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def install(self, engine: Engine) -> None:
-        """Take a turn at every BEGIN of `engine` and give it back at its COMMIT or ROLLBACK."""
-        event.listen(engine, "begin", self.begin)
-        event.listen(engine, "commit", self.end)
-        event.listen(engine, "rollback", self.end)
-        event.listen(engine, "checkin", self._checkin)
-
-    def begin(self, connection) -> None:
-        """Take the turn, then start the transaction SQLAlchemy asked for, holding the write lock from the start.
-
-        The driver's own transaction handling is off (`_sqlite_pragmas`). A deferred BEGIN reads a
-        WAL snapshot and fails at once with "database is locked" when it later writes after another
-        connection committed (the busy timeout cannot help: its snapshot is stale). The pager, the
-        timer loop, Twilio's callbacks and the writer all read then write, concurrently, so every
-        transaction is IMMEDIATE and waits its turn instead.
-        """
-        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S):
-            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(
-                f"database is locked: no write turn within {SQLITE_BUSY_TIMEOUT_S:.0f} s"))
-        connection.info[_HOLDS_TURN] = True
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            self._give_back(connection.info)
-            raise
-
-    def end(self, connection) -> None:
-        """Give the turn back once the transaction is over."""
-        self._give_back(connection.info)
-
-    def _checkin(self, _dbapi_connection, record) -> None:
-        self._give_back(record.info)
-
-    def _give_back(self, info: dict) -> None:
-        if info.pop(_HOLDS_TURN, False):
-            self._lock.release()
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker:

@@ -178,14 +178,11 @@ async def test_a_ping_during_a_check_waits_for_it_and_then_resolves(migrated_db,
     ping_reached_the_row = threading.Event()
 
     def watch(_conn, _cursor, statement: str, *_args) -> None:
-        # The ping waits for the check's lock: on PostgreSQL at the row.
-        if statement.startswith("UPDATE heartbeats SET updated_at=heartbeats.updated_at"):
+        # The ping waits for the check's lock: on PostgreSQL at the row, on SQLite at BEGIN IMMEDIATE.
+        if statement.startswith("UPDATE heartbeats SET updated_at=heartbeats.updated_at") or statement == "BEGIN IMMEDIATE":
             ping_reached_the_row.set()
 
     event.listen(migrated_db[0], "before_cursor_execute", watch)
-    if migrated_db[0].dialect.name == "sqlite":
-        # SQLite: a connection is taken right before its BEGIN waits for the write turn the check holds.
-        event.listen(migrated_db[0], "engine_connect", lambda _conn: ping_reached_the_row.set())
     ping = asyncio.create_task(pinger.ping("prom-dc1"))
     assert await asyncio.to_thread(ping_reached_the_row.wait, 10)
     sink.gate.set()
