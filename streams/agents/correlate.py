@@ -129,7 +129,7 @@ def register_correlate(
     shell = CorrelationShell(topics, clock, config, inputs)
 
     @app.on_partitions_revoked.connect
-    async def on_revoked(app: faust.App, revoked: Any, **kwargs: Any) -> None:
+    async def on_revoked(app: faust.App, revoked: Any, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
         shell.forget_scopes()
 
     @app.task
@@ -140,14 +140,14 @@ def register_correlate(
     async def refresh_topology() -> None:
         try:
             await shell.refresh_topology()
-        except Exception:
+        except Exception:  # noqa: BLE001 - keep the last good topology; the database may be back next time
             log.exception("reloading the topology failed; keeping revision %s", shell.revision or "-")
 
     @app.timer(inputs.tick_interval_s)
     async def tick() -> None:
         try:
             await shell.tick()
-        except Exception:
+        except Exception:  # noqa: BLE001 - a failed tick is retried on the next one
             log.exception("correlation tick failed")
 
     @app.agent(topics.changes, name=STAGE)
