@@ -1,26 +1,25 @@
-"""Shared helpers for the benchmark scripts in bench/ (plain scripts, not part of the installed package).
+"""I/O: what every benchmark measures with — /proc accounting, /metrics, the results folder.
 
-Process control (start `alertdesk up` / Alertmanager on loopback, find the tansu child), CPU
-accounting from /proc, machine busy % from /proc/stat, and a /metrics scraper.
+CPU accounting from /proc, machine busy % from /proc/stat, RSS sampling, a /metrics scraper
+and its per-stage summary, free loopback ports, and where results are written. The processes
+under test are started by bench/processes.py.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
-import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ALERTDESK = os.environ.get("BENCH_ALERTDESK", str(REPO_ROOT / ".venv" / "bin" / "alertdesk"))
-AM_BINARY = os.environ.get("BENCH_ALERTMANAGER", shutil.which("prometheus-alertmanager") or "prometheus-alertmanager")
+RESULTS = Path(__file__).resolve().parent / "results"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -39,6 +38,14 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mib(pid: int) -> float:
+    """Resident set size of one process in MiB (NaN once it is gone)."""
+    try:
+        return _vm_rss_mib(pid)
+    except OSError:
+        return float("nan")
+
+
+def _vm_rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
@@ -153,154 +160,53 @@ def stage_summary(before: dict[str, float], after: dict[str, float]) -> dict[str
     return result
 
 
-class Alertdesk:
-    """`alertdesk up` in a fresh work dir on a free port (SQLite + data under the work dir)."""
+class RssSampler:
+    """RSS of named processes every `interval_s` in a thread while the `with` block runs, tagged with `progress()`."""
 
-    def __init__(self, workdir: Path, env: dict[str, str] | None = None, ready_timeout: float = 90.0):
-        self.workdir = workdir
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.db_path = workdir / "var" / "alertdesk.db"
-        self.env = dict(os.environ)
-        self.env.update({
-            "ALERTDESK_DATA_DIR": str(workdir / "var"),
-            "ALERTDESK_DATABASE_URL": f"sqlite:///{self.db_path}",
-            "ALERTDESK_LOG_LEVEL": "warning",
-        })
-        self.env.update(env or {})
-        self.ready_timeout = ready_timeout
+    def __init__(self, pids: dict[str, int], progress: Callable[[], int], interval_s: float = 0.5):
+        self.pids = pids
+        self.progress = progress
+        self.interval_s = interval_s
+        self.samples: list[tuple[float, int, dict[str, float]]] = []  # (s since start, progress, {name: MiB})
+        self._stop = threading.Event()
 
-    def __enter__(self) -> "Alertdesk":
-        (self.workdir / "var").mkdir(parents=True, exist_ok=True)
-        self.log = open(self.workdir / "alertdesk.out", "w")
+    def __enter__(self) -> "RssSampler":
         t0 = time.monotonic()
-        self.proc = subprocess.Popen([ALERTDESK, "up", "--port", str(self.port)], cwd=self.workdir, env=self.env,
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True, bufsize=1)
-        deadline = t0 + self.ready_timeout
-        for line in self.proc.stdout:  # type: ignore[union-attr]
-            self.log.write(line)
-            if "alertdesk is ready" in line:
-                break
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("alertdesk not ready in time; see " + str(self.workdir / "alertdesk.out"))
-        else:
-            raise RuntimeError("alertdesk exited before ready; see " + str(self.workdir / "alertdesk.out"))
-        self.start_s = time.monotonic() - t0
-        # the ready line can come before the HTTP listener is bound: wait for /healthz too
-        t_ready = time.monotonic()
-        while True:
-            try:
-                get(self.base + "/healthz", timeout=1)
-                break
-            except Exception:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("alertdesk HTTP never answered; see " + str(self.workdir / "alertdesk.out"))
-                time.sleep(0.05)
-        self.ready_to_http_s = time.monotonic() - t_ready
-        self.start_s = time.monotonic() - t0
-        # keep draining stdout (pages) so the pipe never blocks the pager
-        import threading
-        self.pages = 0
 
-        def drain() -> None:
-            for line in self.proc.stdout:  # type: ignore[union-attr]
-                if line.startswith("PAGE "):
-                    self.pages += 1
-                else:
-                    self.log.write(line)
-        self.drainer = threading.Thread(target=drain, daemon=True)
-        self.drainer.start()
-        kids = children(self.proc.pid)
-        self.tansu_pid = next((k for k in kids if "tansu" in Path(f"/proc/{k}/cmdline").read_text()), None)
-        if self.tansu_pid is None:
-            raise RuntimeError(f"no tansu child of {self.proc.pid}: children {kids}")
-        return self
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.flush()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-        self.log.close()
-
-
-AM_CONFIG = """\
-global: {resolve_timeout: 5m}
-route:
-  receiver: blackhole
-  group_by: [alertname]
-  group_wait: 10m
-  group_interval: 10m
-  repeat_interval: 4h
-receivers:
-  - name: blackhole
-"""
-
-
-class Alertmanager:
-    """Prometheus Alertmanager on loopback: no gossip, storage in a temp dir, group_wait 10m (nothing fires)."""
-
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "Alertmanager":
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        (self.workdir / "am.yml").write_text(AM_CONFIG)
-        self.log = open(self.workdir / "am.out", "w")
-        self.proc = subprocess.Popen(
-            [AM_BINARY, f"--config.file={self.workdir / 'am.yml'}", f"--storage.path={self.workdir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=", "--log.level=warn"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                get(self.base + "/-/ready", timeout=1)
-                break
-            except Exception:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("alertmanager did not start; see " + str(self.workdir / "am.out"))
-                time.sleep(0.1)
+        def sample() -> None:
+            while not self._stop.wait(self.interval_s):
+                rss = {name: round(rss_mib(pid), 1) for name, pid in self.pids.items()}
+                self.samples.append((round(time.monotonic() - t0, 1), self.progress(), rss))
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict[str, dict]:
+        """Per process: first, peak and last MiB, and the values at the quarters of the run."""
+        out = {}
+        for name in self.pids:
+            values = [rss[name] for _, _, rss in self.samples if rss[name] == rss[name]]  # NaN once gone
+            out[name] = {"first": values[0] if values else None, "peak": max(values, default=None),
+                         "last": values[-1] if values else None,
+                         "at_quarters": values[:: max(1, len(values) // 4)]}
+        return out
 
 
 def make_workdir(tag: str) -> Path:
+    """A new temp folder for one run's processes."""
     return Path(tempfile.mkdtemp(prefix=f"alertdesk-bench-{tag}-"))
 
 
-def save_result(name: str, result: dict) -> Path:
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
+def save_result(name: str, result: dict, out: Path = RESULTS) -> Path:
+    """Write `result` as `<out>/<name>-<timestamp>.json`; returns the path."""
+    out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2, default=str))
     return path
-
-
-def percentile(sorted_values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return None
-    idx = min(len(sorted_values) - 1, max(0, int(round(q * len(sorted_values) + 0.5)) - 1))
-    return sorted_values[idx]
 
 
 def versions() -> dict[str, str]:

@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""Max sustained ingest per source: alertdesk (each source alertdesk ingests), and Prometheus Alertmanager 0.25 on `/api/v2/alerts`.
+"""I/O: max sustained ingest per source: alertdesk (each source alertdesk ingests), and Prometheus Alertmanager 0.25 on `/api/v2/alerts`.
 
 HTTP sources, closed loop: N connections each POST one request (a batch of `--batch` unique
 alerts, or one alert for zabbix and one ping for heartbeat), wait for the answer, POST the
@@ -16,26 +15,53 @@ Each source gets a fresh `alertdesk up` (heartbeat: with ALERTDESK_HEARTBEATS; s
 ALERTDESK_SNMP_LISTEN and ALERTDESK_SNMP_COMMUNITIES). Alertmanager runs only for
 `--source alertmanager-api` (the comparison of docs/benchmarks.md §1), not for `--source all`.
 
-    cd /work/main && .venv/bin/python bench/ingest.py                  # alertmanager-api: alertdesk, then AM, 20 s each
-    .venv/bin/python bench/ingest.py --source all --duration 12 --warmup 2   # every alertdesk source in turn
-    .venv/bin/python bench/ingest.py --source snmp --snmp-rate 150     # open loop, 150 traps/s
+    alertdesk bench ingest                          # alertmanager-api: alertdesk, then AM, 20 s each
+    alertdesk bench ingest --source all --duration 12 --warmup 2   # every alertdesk source in turn
+    alertdesk bench ingest --source snmp --snmp-rate 150           # open loop, 150 traps/s
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import socket
 import time
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 import aiohttp
-import common
-from snmp_load import COMMUNITY, trap_loop
-from source_loads import HEARTBEAT_NAMES, HTTP_SOURCES
+
+from bench import common
+from bench.processes import Alertdesk, Alertmanager
+from bench.report import cell
+from bench.snmp_load import COMMUNITY, trap_loop
+from bench.source_loads import HEARTBEAT_NAMES, HTTP_SOURCES
+from bench.stats import latency_ms
 
 SOURCES = [*HTTP_SOURCES, "snmp"]
 JSON_HEADERS = {"content-type": "application/json"}
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What to load and for how long (`alertdesk bench ingest --help` says each)."""
+
+    source: str = "alertmanager-api"  # one of SOURCES, or "all"
+    batch: int = 64
+    conns: int = 8
+    duration: float = 20.0
+    warmup: float = 3.0
+    only: str | None = None  # "alertdesk" or "alertmanager", for source alertmanager-api
+    pause: float = 5.0
+    snmp_rate: float = 0.0
+    snmp_drain: float = 15.0
+
+    def runs(self) -> list[tuple[str, str]]:
+        """(server, source) of each run, in order: alertdesk per source, then Alertmanager for alertmanager-api."""
+        sources = SOURCES if self.source == "all" else [self.source]
+        runs = [("alertdesk", source) for source in sources if self.only != "alertmanager"]
+        if self.source == "alertmanager-api" and self.only != "alertdesk":
+            runs.append(("alertmanager", "alertmanager-api"))
+        return runs
 
 
 class HttpLoad:
@@ -51,11 +77,6 @@ class HttpLoad:
         i = self.requests
         self.requests += 1
         return self.spec.path(i), self.spec.body(i * self.per_request, self.per_request, datetime.now(timezone.utc), self.tag)
-
-
-def _ms(values: list[float], q: float) -> float | None:
-    value = common.percentile(values, q)
-    return None if value is None else round(1000 * value, 2)
 
 
 async def closed_loop(base: str, load: HttpLoad, *, conns: int, duration: float, warmup: float, meter_start, meter_stop):
@@ -108,7 +129,6 @@ async def closed_loop(base: str, load: HttpLoad, *, conns: int, duration: float,
 
         cpu, *_ = await asyncio.gather(meter(), *(worker() for _ in range(conns)))
     window = duration - warmup
-    lat.sort()
     full = [buckets.get(s, 0) for s in range(int(window))]
     return {
         "alerts_per_request": load.per_request,
@@ -120,7 +140,7 @@ async def closed_loop(base: str, load: HttpLoad, *, conns: int, duration: float,
         "answers_accepting_fewer_alerts_than_sent": short_accepts,
         "in_flight_at_window_end": {status: {"count": len(took), "max_s": max(took)} for status, took in late.items()},
         "unanswered_for_whole_window": stalled,
-        "latency_ms": {"p50": _ms(lat, 0.5), "p99": _ms(lat, 0.99), "max": round(1000 * lat[-1], 2) if lat else None},
+        "latency_ms": latency_ms(lat, quantiles=(("p50", 0.5), ("p99", 0.99), ("max", 1.0)), digits=2),
         "worst_1s_alerts": min(full) if full else None,
         "cpu_pct": cpu,
     }
@@ -141,8 +161,8 @@ def alertdesk_env(source: str, snmp_port: int) -> dict[str, str]:
 
 def run_alertdesk(args, source: str) -> dict:
     snmp_port = common.free_port(socket.SOCK_DGRAM)
-    with common.Alertdesk(common.make_workdir(f"ingest-{source}"), env=alertdesk_env(source, snmp_port)) as ad:
-        meter = common.CpuMeter({"alertdesk": ad.proc.pid, "tansu": ad.tansu_pid})
+    with Alertdesk(common.make_workdir(f"ingest-{source}"), env=alertdesk_env(source, snmp_port)) as ad:
+        meter = common.CpuMeter(ad.pids())
         m0 = common.scrape_metrics(ad.base)
         if source == "snmp":
             result = asyncio.run(trap_loop(ad.base, snmp_port, conns=args.conns, rate=args.snmp_rate,
@@ -162,14 +182,13 @@ def run_alertdesk(args, source: str) -> dict:
         result["source"] = source
         result["start_to_http_s"] = round(ad.start_s, 1)
         result["stages_during_run"] = common.stage_summary(m0, m1)
-        result["rss_mib_end"] = {"alertdesk": round(common.rss_mib(ad.proc.pid), 1),
-                                 "tansu": round(common.rss_mib(ad.tansu_pid), 1)}
         result["workdir"] = str(ad.workdir)
+        result["rss_mib_end"] = {name: round(common.rss_mib(pid), 1) for name, pid in ad.pids().items()}
     return result
 
 
 def run_am(args) -> dict:
-    with common.Alertmanager(common.make_workdir("am")) as am:
+    with Alertmanager(common.make_workdir("am")) as am:
         meter = common.CpuMeter({"alertmanager": am.proc.pid})
         result = asyncio.run(closed_loop(am.base, HttpLoad("alertmanager-api", args.batch, "am"), conns=args.conns,
                                          duration=args.duration, warmup=args.warmup,
@@ -184,42 +203,22 @@ def run_am(args) -> dict:
     return result
 
 
-def _cell(value) -> str:
-    return "–" if value is None else f"{value:,}"
-
-
 def summary_row(r: dict) -> str:
     """One markdown table row: source, alerts/s, requests/s, p50, p99, non-2xx, server CPU %, machine busy %."""
     cpu = r["cpu_pct"]
     server_cpu = cpu.get("alertdesk", cpu.get("alertmanager"))
     stuck = r.get("unanswered_for_whole_window")
-    return (f"| {r['server']} `{r['source']}` | {_cell(r['alerts_per_s'])} | {_cell(r['requests_per_s'])} | "
-            f"{_cell(r['latency_ms']['p50'])} | {_cell(r['latency_ms']['p99'])} | {_cell(r['non_2xx'])}{f' ({stuck} unanswered all window)' if stuck else ''} | "
+    return (f"| {r['server']} `{r['source']}` | {cell(r['alerts_per_s'])} | {cell(r['requests_per_s'])} | "
+            f"{cell(r['latency_ms']['p50'])} | {cell(r['latency_ms']['p99'])} | {cell(r['non_2xx'])}{f' ({stuck} unanswered all window)' if stuck else ''} | "
             f"{server_cpu} | {cpu['machine_busy_pct']} |")
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--source", choices=[*SOURCES, "all"], default="alertmanager-api")
-    p.add_argument("--batch", type=int, default=64, help="alerts per request, for the sources that take batches")
-    p.add_argument("--conns", type=int, default=8, help="HTTP connections; SNMP closed-loop senders")
-    p.add_argument("--duration", type=float, default=20.0)
-    p.add_argument("--warmup", type=float, default=3.0)
-    p.add_argument("--only", choices=["alertdesk", "alertmanager"], help="for --source alertmanager-api")
-    p.add_argument("--pause", type=float, default=5.0, help="idle seconds between two runs")
-    p.add_argument("--snmp-rate", type=float, default=0.0, help="traps/s, open loop; 0 = closed loop")
-    p.add_argument("--snmp-drain", type=float, default=15.0, help="seconds to wait for queued traps after sending")
-    args = p.parse_args()
-    if args.only == "alertmanager" and args.source != "alertmanager-api":
-        p.error("--only alertmanager needs --source alertmanager-api (Alertmanager takes no other format)")
-    sources = SOURCES if args.source == "all" else [args.source]
-    out = {"when": datetime.now(timezone.utc).isoformat(), "args": vars(args), "versions": common.versions(),
+def run(args: IngestOptions) -> dict:
+    """Every run of `args` in turn, each summarised on stdout as it ends, then the table; returns the raw results."""
+    out = {"when": datetime.now(timezone.utc).isoformat(), "args": asdict(args), "versions": common.versions(),
            "load_avg_start": open("/proc/loadavg").read().split()[:3], "alertdesk": {}}
-    runs = [("alertdesk", source) for source in sources if args.only != "alertmanager"]
-    if args.source == "alertmanager-api" and args.only != "alertdesk":
-        runs.append(("alertmanager", "alertmanager-api"))
     rows = []
-    for i, (server, source) in enumerate(runs):
+    for i, (server, source) in enumerate(args.runs()):
         if i:
             time.sleep(args.pause)
         r = run_alertdesk(args, source) if server == "alertdesk" else run_am(args)
@@ -246,8 +245,4 @@ def main() -> None:
     print("| server `source` | alerts/s | requests/s | p50 ms | p99 ms | non-2xx | server CPU % | machine busy % |")
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
-    print("result:", common.save_result(f"ingest-{args.source}", out))
-
-
-if __name__ == "__main__":
-    main()
+    return out

@@ -11,7 +11,7 @@ the whole latency is alertdesk's own.
 
 `--part tick` builds `--open` open incidents, each with an escalation whose next step is due in
 5 minutes and a call waiting 2 minutes out (the state of a busy night), on SQLite and on PostgreSQL
-(ALERTDESK_TEST_POSTGRES_URL, a schema of its own, dropped afterwards), then times `TimerLoop.tick()`
+(ALERTDESK_TEST_POSTGRES_URL, a database of its own, dropped afterwards), then times `TimerLoop.tick()`
 with nothing due, and with 100 escalation steps due at once.
 
     .venv/bin/python bench/paging.py --part latency --incidents 200 --rate 5
@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -32,8 +31,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import common
 import httpx
+
+from bench import common
+from bench.processes import Alertdesk, postgres_database
+from bench.stats import latency_ms
 
 sys.path.insert(0, str(common.REPO_ROOT))
 
@@ -73,7 +75,7 @@ def latency(args: argparse.Namespace) -> dict:
     sent: dict[int, float] = {}
     try:
         _wait(lambda: _answers(fake_url), 20, "the Twilio fake")
-        with common.Alertdesk(work, env) as desk:
+        with Alertdesk(work, env) as desk:
             meter = common.CpuMeter({"alertdesk": desk.proc.pid, "tansu": desk.tansu_pid, "twilio_fake": fake.pid})
             meter.start()
             t0 = time.monotonic()
@@ -92,8 +94,7 @@ def latency(args: argparse.Namespace) -> dict:
     lat = sorted(first[n] - sent[n] for n in sent)
     return {
         "incidents": len(sent), "rate_per_s": args.rate,
-        "alert_to_first_page_ms": {q: round(1000 * common.percentile(lat, p), 1)
-                                    for q, p in (("p50", 0.5), ("p99", 0.99), ("max", 1.0))},
+        "alert_to_first_page_ms": latency_ms(lat, quantiles=(("p50", 0.5), ("p99", 0.99), ("max", 1.0))),
         "cpu_pct": cpu, "workdir": str(work),
     }
 
@@ -129,28 +130,9 @@ def tick(args: argparse.Namespace) -> dict:
     results = {"sqlite": _tick_on(f"sqlite:///{tempfile.mkdtemp(prefix='bench-tick-')}/tick.db", args)}
     postgres = os.environ.get("ALERTDESK_TEST_POSTGRES_URL")
     if postgres:
-        results["postgresql"] = _on_postgres_schema(postgres, args)
+        with postgres_database(postgres) as url:
+            results["postgresql"] = _tick_on(url, args)
     return results
-
-
-def _on_postgres_schema(url: str, args: argparse.Namespace) -> dict:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from incidents.db import sqlalchemy_url
-
-    base = sqlalchemy_url(url)
-    schema = f"bench_{secrets.token_hex(5)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        return _tick_on(scoped.render_as_string(hide_password=False), args)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _tick_on(url: str, args: argparse.Namespace) -> dict:
@@ -208,8 +190,7 @@ def _timed(loop, ticks: int) -> dict:
         t0 = time.perf_counter()
         asyncio.run(loop.tick())
         times.append(time.perf_counter() - t0)
-    times.sort()
-    return {q: round(1000 * common.percentile(times, p), 2) for q, p in (("p50", 0.5), ("p99", 0.99), ("max", 1.0))}
+    return latency_ms(times, quantiles=(("p50", 0.5), ("p99", 0.99), ("max", 1.0)), digits=2)
 
 
 def main() -> None:

@@ -21,10 +21,11 @@ import time
 from typing import Callable
 
 import aiohttp
-import common
 from pysnmp.hlapi.v3arch.asyncio import CommunityData, ContextData, SnmpEngine, UdpTransportTarget, send_notification
 from pysnmp.proto import rfc1902
-from source_loads import ups_trap
+
+from bench import common
+from bench.source_loads import ups_trap
 
 COMMUNITY = "bench-traps"
 OUTCOMES = ("received", "published", "dropped")

@@ -4,7 +4,7 @@ normalize → dedupe → correlate, and on to the incident writer.
 
 HTTP ingest shares the worker's one Python process with the stages and tops out near 3,600
 alerts/s here (docs/benchmarks.md §1), so it cannot offer what the stages might take. Here the
-load generator is a second receiver in its own process: it wraps the storm of bench/storm.py in
+load generator is a second receiver in its own process: it wraps the storm of bench/storm_plan.py in
 the envelopes `POST /api/v2/alerts` would write (64 alerts each, source `alertmanager-api`)
 and produces them to `alerts.raw` with aiokafka, acks=all, as fast as the broker takes them
 (or at `--rate`). `alertdesk up` (embedded broker, SQLite, one worker, the storm's topology) does
@@ -30,9 +30,12 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-import common
-import storm
 from aiokafka import AIOKafkaProducer
+
+from bench import common, records
+from bench import storm_plan as storm
+from bench.processes import Alertdesk
+from bench.stats import latency_ms
 
 STAGES = ("normalize", "dedupe", "correlate", "incident-writer")
 
@@ -94,7 +97,7 @@ def main() -> None:
     rss: list[tuple[float, int, float]] = []
     progress = [0]
     env = {"ALERTDESK_TOPOLOGY_FILES": str(workdir / "topology.yaml")}
-    with common.Alertdesk(workdir, env=env, ready_timeout=150) as ad:
+    with Alertdesk(workdir, env=env, ready_timeout=150) as ad:
         runtime = json.loads((workdir / "var" / "runtime.json").read_text())
         stop = threading.Event()
 
@@ -128,7 +131,7 @@ def main() -> None:
         seen: dict = {}
         t_drain = time.monotonic()
         while time.monotonic() - t_drain < args.drain:
-            seen = storm.recorded(ad.db_path)
+            seen = records.on_incidents(ad.db_url)
             if len(seen) >= len(alerts):
                 break
             time.sleep(0.5)
@@ -138,15 +141,14 @@ def main() -> None:
         stop.set()
         sampler.join()
         out["stages"] = common.stage_summary({}, common.scrape_metrics(ad.base))
-        rows = storm.incidents(ad.db_path)
+        rows = records.incidents(ad.db_url)
     lat = sorted(seen[key] - sent_at[key] for key in seen if key in sent_at)
     out["result"] = {
         "stage_done_s": {stage: round(at - t_first, 3) for stage, at in done_at.items()},
         "stage_alerts_per_s": {stage: round(len(alerts) / (at - t_first), 1) for stage, at in done_at.items()
                                if stage != "normalize"},
         "alerts_on_incidents": len(lat), "missing": len(alerts) - len(lat),
-        "latency_ms": {q: round(1000 * common.percentile(lat, v), 1) if lat else None
-                       for q, v in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0))},
+        "latency_ms": latency_ms(lat),
         "incidents": len(rows), "pages_printed": ad.pages,
         "rss_mib": {"worker_first": rss[0][2] if rss else None, "worker_peak": max((s[2] for s in rss), default=None),
                     "worker_last": rss[-1][2] if rss else None,

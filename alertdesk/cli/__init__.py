@@ -8,6 +8,7 @@ import typer
 
 from alertdesk.cli import alerts
 from alertdesk.cli.access import tokens_app, users_app
+from alertdesk.cli.bench import bench_app
 from alertdesk.cli.common import ConfigOption, settings_or_exit
 from alertdesk.cli.dlq import dlq_app
 from alertdesk.cli.handover import handover_app
@@ -36,6 +37,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(report_app, name="report")
 app.add_typer(handover_app, name="handover")
 app.add_typer(runbook_app, name="runbook")
+app.add_typer(bench_app, name="bench")
 
 
 def run_or_exit(settings: Settings) -> None:

@@ -7,6 +7,9 @@ record (`/_fake/messages`, `/_fake/calls`) is the ground truth of what reached a
 The one duplicate the architecture allows is bounded precisely here: only a message that was
 `sending` (claimed, provider call possibly made) when its worker died may reach the phone twice,
 and at most twice — its lease runs out and the surviving worker sends it once more.
+
+Which pager wins a round of claims is a race (whoever ticks first takes the whole batch), so the
+test kills whichever pager is sending at that moment, told apart by its lease.
 """
 from __future__ import annotations
 
@@ -131,18 +134,23 @@ def test_a_pager_killed_mid_escalation_loses_no_page_and_duplicates_only_what_it
             wait_for(lambda: "pager ready" in (tmp_path / f"pager-{n}.log").read_text(), timeout=30, what=f"pager {n}")
         ids = open_incidents(sessions, load_directory([paging_file]))
 
-        def held_by_first(rows: list[OutboxMessage]) -> set[int]:
-            return {r.id for r in rows if r.status == "sending" and r.claimed_until - r.updated_at == timedelta(seconds=LEASES_S[0])}
+        def held_by(rows: list[OutboxMessage], lease_s: float) -> set[int]:
+            return {r.id for r in rows if r.status == "sending" and r.claimed_until - r.updated_at == timedelta(seconds=lease_s)}
 
-        wait_for(lambda: held_by_first(outbox(sessions)), timeout=30, what="pager 0 to be sending pages")
-        pagers[0].send_signal(signal.SIGKILL)
-        pagers[0].wait(10)
-        in_flight = held_by_first(outbox(sessions))
-        assert in_flight, "pager 0 died mid-send"
+        def a_sending_pager() -> int | None:
+            rows = outbox(sessions)
+            return next((n for n, lease in enumerate(LEASES_S) if held_by(rows, lease)), None)
+
+        victim = wait_for(lambda: (n,) if (n := a_sending_pager()) is not None else None,
+                          timeout=30, what="a pager to be sending pages")[0]
+        pagers[victim].send_signal(signal.SIGKILL)
+        pagers[victim].wait(10)
+        in_flight = held_by(outbox(sessions), LEASES_S[victim])
+        assert in_flight, f"pager {victim} died mid-send"
         # The killed worker is restarted (as systemd or Kubernetes would) and shares the rest of the work.
-        restarted_log = tmp_path / "pager-0-restarted.log"
-        pagers.append(start([*pager_command, "--lease-s", str(LEASES_S[0])], restarted_log))
-        wait_for(lambda: "pager ready" in restarted_log.read_text(), timeout=30, what="the restarted pager 0")
+        restarted_log = tmp_path / f"pager-{victim}-restarted.log"
+        pagers.append(start([*pager_command, "--lease-s", str(LEASES_S[victim])], restarted_log))
+        wait_for(lambda: "pager ready" in restarted_log.read_text(), timeout=30, what=f"the restarted pager {victim}")
 
         def finished() -> bool:
             with sessions() as session:

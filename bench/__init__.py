@@ -1,0 +1,1 @@
+"""Benchmarks of alertdesk against its targets and Prometheus Alertmanager (`alertdesk bench`, docs/benchmarks.md)."""
