@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 
 from access.web import AccessConfig, AccessService
 from alertdesk.correlation import register_correlation
+from alertdesk.member_liveness import Liveness
+from alertdesk.member_reaper import register_member_reaper
 from alertdesk.metrics_sampler import register_metrics_sampler
 from alertdesk.paging import register_paging
 from alertdesk.readiness import Readiness
@@ -123,6 +125,9 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     heartbeats = HeartbeatMonitor(sessions, sink, clock, parse_heartbeats(settings.heartbeats))
     register_heartbeats(app, heartbeats, check_interval_s=settings.heartbeat_check_interval_s)
     register_metrics_sampler(app, topics, sessions, clock, settings)
+    if engine.dialect.name == "postgresql":  # several workers; on SQLite there is only ever one
+        register_member_reaper(app, sessions, clock, bootstrap_servers=bootstrap_servers,
+                               liveness=Liveness.for_session_timeout(settings.session_timeout_s))
     api = build_http_app(
         sink=sink,
         sessions=sessions,

@@ -5,9 +5,10 @@ Same shape as bench/latency.py (unique alerts spread over `--groups` alert names
 the first alert of each name opens an incident and the rest attach), applied sequentially on a
 fresh SQLite file (migrated with `alertdesk db upgrade`'s code). Prints ms per command over the
 run and in the last 500 commands (does the cost grow with the incident's alert count?), and
-optionally a cProfile top list.
+optionally a cProfile top list. `--postgres URL` runs it on a fresh database on that server instead.
 
     cd /work/main && .venv/bin/python bench/writer_profile.py --commands 3000
+    .venv/bin/python bench/writer_profile.py --commands 20000 --batch 500 --postgres postgresql://postgres@127.0.0.1:5432/test
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ import cProfile
 import pstats
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
 from alertdesk.db_migrate import upgrade
+from bench.processes import postgres_database
 from incidents.db import create_db_engine, session_factory
 from incidents.writer_agent import apply_in_transaction
 from streams.alerts.fingerprint import label_fingerprint
@@ -47,9 +50,18 @@ def main() -> None:
     p.add_argument("--groups", type=int, default=20)
     p.add_argument("--batch", type=int, default=1, help="commands per transaction (the writer agent takes up to 200)")
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--postgres", help="PostgreSQL server URL (a database bench_<random> is made there and dropped)")
     args = p.parse_args()
-    db = Path(tempfile.mkdtemp(prefix="alertdesk-bench-writer-")) / "w.db"
-    url = f"sqlite:///{db}"
+    with ExitStack() as stack:
+        if args.postgres:
+            url = stack.enter_context(postgres_database(args.postgres))
+        else:
+            url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='alertdesk-bench-writer-')) / 'w.db'}"
+        run(args, url)
+
+
+def run(args: argparse.Namespace, url: str) -> None:
+    """Apply the commands on the database at `url` and print the times."""
     upgrade(url)
     sessions = session_factory(create_db_engine(url))
     cmds = [command(i, args.groups) for i in range(args.commands)]

@@ -51,6 +51,26 @@ def seed_scope(sessions: sessionmaker, scope: str, *, now: datetime, reopen_wind
         return state
 
 
+def live_scopes(sessions: sessionmaker, *, now: datetime, reopen_window: timedelta) -> set[str]:
+    """Every scope `seed_scope` would find something in: open (or recently resolved) incidents, holds, suppressions.
+
+    A worker that takes over a scope's partition seeds these at once rather than on their next
+    change, because their timers (a hold-down ending, an incident's quiet period) must run even if
+    no change for the scope ever comes again.
+    """
+    with sessions() as session:
+        incidents = select(Incident.scope).where(
+            Incident.merged_into.is_(None),
+            or_(Incident.status.in_(OPEN_STATUSES), Incident.resolved_at >= now - reopen_window),
+        )
+        holds = select(CorrelationHold.scope)
+        suppressed = select(SuppressedAlert.scope).where(SuppressedAlert.status == "firing")
+        found = set()
+        for query in (incidents, holds, suppressed):
+            found.update(session.scalars(query.distinct()))
+        return {scope for scope in found if scope}
+
+
 def _incidents(session: Session, scope: str, resolved_since: datetime) -> list[Incident]:
     query = (
         select(Incident)

@@ -196,25 +196,32 @@ class TimelineEvent(Base):
 
     def as_event(self) -> IncidentEvent:
         """The announcement of this entry on `incidents.events`, with its incident's current state."""
-        incident = self.incident
-        return IncidentEvent(
-            event_id=self.event_id,
-            kind=EventKind(self.kind),
-            incident_id=incident.id,
-            incident_key=incident.incident_key,
-            title=incident.title,
-            severity=Severity(incident.severity),
-            status=incident.status,
-            site=incident.site,
-            alert_count=incident.alert_count,
-            occurred_at=self.occurred_at,
-            detail=self.detail,
-            priority=incident.priority,
-            major=incident.major,
-            root=incident.root_component,
-            actor=self.actor,
-            via=self.origin,
-        )
+        return incident_event(self.incident, event_id=self.event_id, kind=self.kind, occurred_at=self.occurred_at,
+                              detail=self.detail, actor=self.actor, origin=self.origin)
+
+
+def incident_event(
+    incident: Incident, *, event_id: str, kind: str, occurred_at: datetime, detail: str, actor: str, origin: str
+) -> IncidentEvent:
+    """A timeline entry of `incident` (its row's columns) as announced on `incidents.events`, with the incident now."""
+    return IncidentEvent(
+        event_id=event_id,
+        kind=EventKind(kind),
+        incident_id=incident.id,
+        incident_key=incident.incident_key,
+        title=incident.title,
+        severity=Severity(incident.severity),
+        status=incident.status,
+        site=incident.site,
+        alert_count=incident.alert_count,
+        occurred_at=occurred_at,
+        detail=detail,
+        priority=incident.priority,
+        major=incident.major,
+        root=incident.root_component,
+        actor=actor,
+        via=origin,
+    )
 
 
 class CorrelationHold(Base):

@@ -18,6 +18,7 @@ alerts to the survivor and closes the absorbed one with `merged_into` set; the c
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -134,11 +135,15 @@ def _open_or_attach(session: Session, command: IncidentCommand, now: datetime, s
 
 def attached(session: Session, incident: Incident, command: IncidentCommand, now: datetime) -> IncidentEvent:
     """Finish an attach whose alert row is written: the incident is as bad as its worst alert; record it."""
+    return _record(session, incident, command, EventKind.ALERT_ATTACHED, now, attach_detail(incident, command))
+
+
+def attach_detail(incident: Incident, command: IncidentCommand) -> str:
+    """Raise the incident to the attached alert's severity if worse; the timeline text of the attach."""
     alert = _require_alert(command)
     if command.severity.rank > Severity(incident.severity).rank:
         incident.severity = str(command.severity)
-    detail = f"{alert.name} on {alert.resource} ({alert.severity})"
-    return _record(session, incident, command, EventKind.ALERT_ATTACHED, now, detail)
+    return f"{alert.name} on {alert.resource} ({alert.severity})"
 
 
 def successor_key(incident_key: str) -> str:
@@ -463,30 +468,44 @@ def write_alert_row(
 
     The caller found `row` (None: the incident has no row for the alert) and removed the alert's hold.
     """
-    alert = _require_alert(command)
+    changes = alert_row_changes(command, status=status, ends_at=ends_at)
     if row is None:
-        row = IncidentAlert(
-            incident_id=incident.id,
-            fingerprint=alert.fingerprint,
-            source=alert.source,
-            name=alert.name,
-            resource=alert.resource,
-            labels=dict(alert.labels),
-            annotations=dict(alert.annotations),
-            starts_at=alert.starts_at,
-            component=command.component,
-            symptom=command.symptom,
-        )
+        row = IncidentAlert(**{**new_alert_row(incident, command), **changes})
         session.add(row)
         incident.alert_count += 1
-    elif command.kind in (CommandKind.OPEN, CommandKind.ATTACH):
-        row.component = command.component
-        row.symptom = command.symptom
-    row.status = str(status)
-    row.severity = str(alert.severity)
-    row.ends_at = ends_at
-    row.last_received_at = alert.received_at
+        return row
+    for column, value in changes.items():
+        setattr(row, column, value)
     return row
+
+
+def new_alert_row(incident: Incident, command: IncidentCommand) -> dict[str, Any]:
+    """The columns of a new `incident_alerts` row that only its first command sets (the rest: `alert_row_changes`)."""
+    alert = _require_alert(command)
+    return {
+        "incident_id": incident.id,
+        "fingerprint": alert.fingerprint,
+        "source": alert.source,
+        "name": alert.name,
+        "resource": alert.resource,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "starts_at": alert.starts_at,
+        "component": command.component,
+        "symptom": command.symptom,
+    }
+
+
+def alert_row_changes(command: IncidentCommand, *, status: AlertStatus, ends_at: datetime | None) -> dict[str, Any]:
+    """The columns every command for an alert writes into its row; an OPEN or ATTACH also moves it to its component."""
+    alert = _require_alert(command)
+    changes: dict[str, Any] = {
+        "status": str(status), "severity": str(alert.severity), "ends_at": ends_at,
+        "last_received_at": alert.received_at,
+    }
+    if command.kind in (CommandKind.OPEN, CommandKind.ATTACH):
+        changes.update(component=command.component, symptom=command.symptom)
+    return changes
 
 
 def _record(
@@ -495,18 +514,24 @@ def _record(
 ) -> IncidentEvent:
     """Write one timeline row for `command` and return it as an event (`part` tells apart two of one kind)."""
     incident.updated_at = now
-    row = TimelineEvent(
-        event_id=deterministic_id(command.command_id, str(kind), *([part] if part else [])),
-        incident=incident,
-        command_id=command.command_id,
-        kind=str(kind),
-        occurred_at=now,
-        actor="system",
-        origin="system",
-        detail=detail,
-    )
+    row = TimelineEvent(incident=incident, **timeline_row(command, kind, now, detail, part=part))
     session.add(row)
     return row.as_event()
+
+
+def timeline_row(
+    command: IncidentCommand, kind: EventKind, now: datetime, detail: str, *, part: str = ""
+) -> dict[str, Any]:
+    """The columns of the timeline row `command` writes for `kind` (without the incident it belongs to)."""
+    return {
+        "event_id": deterministic_id(command.command_id, str(kind), *([part] if part else [])),
+        "command_id": command.command_id,
+        "kind": str(kind),
+        "occurred_at": now,
+        "actor": "system",
+        "origin": "system",
+        "detail": detail,
+    }
 
 
 def _require_alert(command: IncidentCommand) -> Alert:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 
 import access.models  # noqa: F401  (registers users, web_sessions, api_tokens, audit_log, install_secrets)
+import alertdesk.member_models  # noqa: F401  (registers worker_members)
 import incidents.handover.models  # noqa: F401  (registers handovers)
 import incidents.heartbeats.models  # noqa: F401  (registers heartbeats)
 import incidents.models  # noqa: F401  (registers incidents, incident_alerts, timeline_events)

@@ -3,7 +3,17 @@
 Correlation state lives in memory, one `ScopeState` per scope this worker consumes, and is a
 cache: the first change of a scope after start-up or a rebalance loads the scope's open
 incidents, held and suppressed alerts from the database (`seed`, injected by the composition
-root), so nothing is correlated twice and nothing is forgotten across restarts. Time moves on
+root), so nothing is correlated twice and nothing is forgotten across restarts.
+
+When partitions of `alerts.changes` are assigned, each is *settled* before correlation goes on:
+first this worker's incident writer applies every command already on the partition's
+`incidents.commands` partition (`commands_applied`; the previous owner may have died with its
+last commands written to the topic but not yet to the database, and a state read before them
+would correlate the replayed changes differently: an alert in two incidents), then every scope
+of the partition with live state in the database (`live_scopes`) is seeded at once, not on its
+next change, so the timers of a scope taken over from a dead worker (a hold-down, an
+incident's quiet period before it auto-resolves) run even if no alert for it ever comes again.
+Time moves on
 through a timer that ticks every scope (hold-downs, quiet periods, reopen windows, expired
 silences). The topology is reloaded when its revision in the database changes. Changes are
 taken a batch of records at a time; the commands they make go out as one record per
@@ -13,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +32,7 @@ import faust
 from streams.agents.safety import collect_guarded
 from streams.alerts.model import AlertChange
 from streams.app import StreamTopics
-from streams.batch_send import send_batched
+from streams.batch_send import kafka_partition, send_batched
 from streams.clock import Clock
 from streams.correlation.commands import IncidentCommand
 from streams.correlation.engine import Correlator, EngineConfig, Suppressor
@@ -41,6 +51,10 @@ log = logging.getLogger(__name__)
 TopologySource = Callable[[], tuple[str, Topology]]
 #: Rebuilds one scope's state from the system of record (blocking; called in a thread).
 ScopeSeed = Callable[[str], ScopeState]
+#: Every scope with state in the system of record (blocking; called in a thread).
+LiveScopes = Callable[[], Iterable[str]]
+#: Returns once the commands already on one partition of `incidents.commands` are in the database.
+CommandsApplied = Callable[[int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class CorrelationInputs:
 
     topology: TopologySource | None = None
     seed: ScopeSeed | None = None
+    live_scopes: LiveScopes | None = None
+    commands_applied: CommandsApplied | None = None
     suppressor: Suppressor | None = None
     tick_interval_s: float = 0.5
     topology_refresh_s: float = 10.0
@@ -66,6 +82,7 @@ class CorrelationShell:
         self.correlator = Correlator(Topology((), ()), config, inputs.suppressor)
         self.states: dict[str, ScopeState] = {}
         self._lock = asyncio.Lock()
+        self._settling: dict[int, asyncio.Task[int]] = {}
 
     async def refresh_topology(self) -> None:
         """Swap in the topology when its revision changed (engine caches are per topology)."""
@@ -78,12 +95,40 @@ class CorrelationShell:
             log.info("correlation uses topology revision %s (%d components)", revision or "-", len(topology.components))
 
     def forget_scopes(self) -> None:
-        """Drop every cached scope (after a rebalance the database is asked again)."""
+        """Drop every cached scope and stop settling (after a rebalance the database is asked again)."""
+        for task in self._settling.values():
+            task.cancel()
+        self._settling.clear()
         self.states.clear()
         CORRELATION_SCOPES.set(0)
 
+    def assigned(self, partitions: set[int]) -> None:
+        """Start settling the newly assigned `alerts.changes` partitions in the background (the rebalance goes on)."""
+        for partition in sorted(partitions - self._settling.keys()):
+            self._settling[partition] = asyncio.ensure_future(self._settle(partition))
+
+    async def settled(self) -> None:
+        """Return once every assigned partition is settled (at once, except right after an assignment)."""
+        pending = [task for task in self._settling.values() if not task.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _settle(self, partition: int) -> int:
+        """Wait for the partition's commands to be in the database, then seed its live scopes; return how many."""
+        try:
+            if self._inputs.commands_applied is not None:
+                await self._inputs.commands_applied(partition)
+            return await self.adopt({partition})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - its scopes are still seeded lazily, on their next change
+            log.exception("settling alerts.changes partition %d failed; its scopes are read on their next change",
+                          partition)
+            return 0
+
     async def handle(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Correlate a batch of `alerts.changes` records in order, then send the commands they made."""
+        await self.settled()
         async with self._lock:
             now = self._clock.now()
 
@@ -93,6 +138,19 @@ class CorrelationShell:
 
             commands = await collect_guarded(stage=STAGE, records=records, handler=correlate, dlq=self._topics.dlq)
             await self._send(commands)
+
+    async def adopt(self, partitions: set[int]) -> int:
+        """Seed every live scope whose `alerts.changes` partition is in `partitions`; return how many were new."""
+        if self._inputs.live_scopes is None or self._inputs.seed is None or not partitions:
+            return 0
+        scopes = await asyncio.to_thread(self._inputs.live_scopes)
+        count = self._topics.changes.partitions or 1
+        mine = sorted(scope for scope in scopes if kafka_partition(scope.encode(), count) in partitions)
+        async with self._lock:
+            new = [scope for scope in mine if scope not in self.states]
+            for scope in new:
+                await self._state(scope)
+        return len(new)
 
     async def tick(self) -> None:
         """Advance every cached scope to now."""
@@ -131,6 +189,10 @@ def register_correlate(
     @app.on_partitions_revoked.connect
     async def on_revoked(app: faust.App, revoked: Any, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
         shell.forget_scopes()
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(app: faust.App, assigned: Any, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
+        shell.assigned({tp.partition for tp in assigned if tp.topic == topics.names.changes})
 
     @app.task
     async def load_topology() -> None:

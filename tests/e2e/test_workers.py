@@ -153,8 +153,8 @@ def storm_env(tmp_path, postgres_env, twilio_fake, fresh_broker: EmbeddedBroker)
 
 @pytest.mark.skipif(
     os.environ.get("ALERTDESK_TEST_FAILOVER") != "1",
-    reason="the embedded broker (tansu 0.6) expires a SIGKILLed member only after 2-5+ minutes, unboundedly "
-    "(docs/workers.md, Limits); run with ALERTDESK_TEST_FAILOVER=1 to prove fail-over anyway",
+    reason="after the SIGKILL a survivor sometimes never fetches a partition it took over (inside faust's consumer; "
+    "docs/workers.md, Limits); run with ALERTDESK_TEST_FAILOVER=1 to prove fail-over anyway",
 )
 def test_three_workers_one_killed_mid_storm_make_the_incidents_of_one_and_page_once(tmp_path, storm_env, twilio_fake):
     settings = load_settings(CONFIG, environ=storm_env)
@@ -193,8 +193,9 @@ def test_three_workers_one_killed_mid_storm_make_the_incidents_of_one_and_page_o
             return results if all(passed(r) for r in results.values()) else None
 
         try:
-            # ~10 s after the kill on an idle machine; the embedded broker (tansu 0.6) has taken up to ~150 s to
-            # expire the dead member under load (docs/workers.md, Limits).
+            # ~10 s after the kill on an idle machine, at most ~30 s once the survivors drop the dead member
+            # (alertdesk.member_reaper); a survivor that never fetches a taken-over partition fails here
+            # (docs/workers.md, Limits).
             wait_for(storm_done, timeout=300, what="the survivors to finish the storm", interval=1.0)
         except AssertionError:
             print(format_scores(scores(runner, sent[0]).values()))
@@ -213,9 +214,12 @@ def test_three_workers_one_killed_mid_storm_make_the_incidents_of_one_and_page_o
             return rows if rows and all(r.status not in ("pending", "sending") for r in rows) else None
 
         rows = wait_for(outbox_settled, timeout=60, what="every outbox message sent")
-        sends = Counter(int(MESSAGE_ID.search(record["status_callback"]).group(1)) for record in fake_records(twilio_fake))
+        records = fake_records(twilio_fake)
+        sends = Counter(int(MESSAGE_ID.search(record["status_callback"]).group(1)) for record in records)
         assert {r.status for r in rows} == {"sent"}
-        assert set(sends) == {r.id for r in rows}, "every page reached the phone, and nothing else did"
+        # A summary SMS carries several rows (notify/dispatcher.py): each is sent under the one provider sid.
+        assert {r.provider_id for r in rows} <= {record["sid"] for record in records}, "every page reached the phone"
+        assert set(sends) <= {r.id for r in rows}, "and nothing else did"
         duplicated = {message_id for message_id, count in sends.items() if count > 1}
         assert all(r.tries == 2 for r in rows if r.id in duplicated), "only a message in flight at the kill is resent"
         assert max(sends.values()) <= 2

@@ -14,7 +14,7 @@ from incidents.db import Base, create_db_engine
 from incidents.models import Incident
 from tests.incidents.builders import NOW
 
-HEAD = "0013"
+HEAD = "0014"
 
 
 def test_upgrade_from_empty_then_again_is_a_no_op(db_url):
