@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 import faust
-from faust.types import TP
 from sqlalchemy.orm import sessionmaker
 
 from alertdesk.settings import Settings
@@ -21,7 +20,6 @@ from incidents.topology.store import current_revision, load_topology
 from streams.agents.correlate import CorrelationInputs, register_correlate
 from streams.app import StreamTopics
 from streams.clock import Clock
-from streams.committed import committed_to_end
 from streams.correlation.commands import Disposition, DispositionKind
 from streams.correlation.engine import EngineConfig
 from streams.correlation.priority import PriorityPolicy, parse_matrix
@@ -30,8 +28,6 @@ from streams.correlation.topology import Topology
 
 log = logging.getLogger(__name__)
 SILENCE_REFRESH_S = 2.0
-#: How long correlation waits, after an assignment, for the writer to apply a partition's commands (then goes on).
-COMMANDS_CATCH_UP_S = 60.0
 
 
 def engine_config(settings: Settings) -> EngineConfig:
@@ -77,12 +73,6 @@ def register_correlation(
     def scopes() -> set[str]:
         return live_scopes(sessions, now=clock.now(), reopen_window=config.reopen_window)
 
-    async def commands_applied(partition: int) -> None:
-        tp = TP(topics.names.commands, partition)
-        if not await committed_to_end(app, tp, timeout_s=COMMANDS_CATCH_UP_S):
-            log.warning("%s was not applied up to its end within %.0fs (or is not consumed here); correlating its "
-                        "scopes from what the database holds", tp, COMMANDS_CATCH_UP_S)
-
     def suppressor(labels: Mapping[str, str], component_ids: frozenset[str], now: datetime) -> Disposition | None:
         found = catalogue.snapshot.suppression(labels, component_ids, now)
         if found is None:
@@ -101,7 +91,7 @@ def register_correlation(
 
     register_correlate(
         app, topics, clock, config, CorrelationInputs(
-            topology=topology, seed=seed, live_scopes=scopes, commands_applied=commands_applied, suppressor=suppressor,
+            topology=topology, seed=seed, live_scopes=scopes, suppressor=suppressor,
             topology_refresh_s=settings.correlation_topology_refresh_s,
         )
     )

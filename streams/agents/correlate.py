@@ -5,15 +5,10 @@ cache: the first change of a scope after start-up or a rebalance loads the scope
 incidents, held and suppressed alerts from the database (`seed`, injected by the composition
 root), so nothing is correlated twice and nothing is forgotten across restarts.
 
-When partitions of `alerts.changes` are assigned, each is *settled* before correlation goes on:
-first this worker's incident writer applies every command already on the partition's
-`incidents.commands` partition (`commands_applied`; the previous owner may have died with its
-last commands written to the topic but not yet to the database, and a state read before them
-would correlate the replayed changes differently: an alert in two incidents), then every scope
-of the partition with live state in the database (`live_scopes`) is seeded at once, not on its
-next change, so the timers of a scope taken over from a dead worker (a hold-down, an
-incident's quiet period before it auto-resolves) run even if no alert for it ever comes again.
-Time moves on
+When partitions of `alerts.changes` are assigned, every scope of those partitions with live
+state in the database (`live_scopes`) is seeded before correlation goes on, not on its next
+change, so the timers of a scope taken over from a dead worker (a hold-down, an incident's quiet
+period before it auto-resolves) run even if no alert for it ever comes again. Time moves on
 through a timer that ticks every scope (hold-downs, quiet periods, reopen windows, expired
 silences). The topology is reloaded when its revision in the database changes. Changes are
 taken a batch of records at a time; the commands they make go out as one record per
@@ -23,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +48,6 @@ TopologySource = Callable[[], tuple[str, Topology]]
 ScopeSeed = Callable[[str], ScopeState]
 #: Every scope with state in the system of record (blocking; called in a thread).
 LiveScopes = Callable[[], Iterable[str]]
-#: Returns once the commands already on one partition of `incidents.commands` are in the database.
-CommandsApplied = Callable[[int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -64,7 +57,6 @@ class CorrelationInputs:
     topology: TopologySource | None = None
     seed: ScopeSeed | None = None
     live_scopes: LiveScopes | None = None
-    commands_applied: CommandsApplied | None = None
     suppressor: Suppressor | None = None
     tick_interval_s: float = 0.5
     topology_refresh_s: float = 10.0
@@ -114,10 +106,8 @@ class CorrelationShell:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _settle(self, partition: int) -> int:
-        """Wait for the partition's commands to be in the database, then seed its live scopes; return how many."""
+        """Seed the partition's live scopes; return how many."""
         try:
-            if self._inputs.commands_applied is not None:
-                await self._inputs.commands_applied(partition)
             return await self.adopt({partition})
         except asyncio.CancelledError:
             raise

@@ -1,6 +1,4 @@
-"""A worker assigned partitions of `alerts.changes` settles them: the commands already on their
-`incidents.commands` partitions are applied first, then their live scopes are seeded at once, so their
-timers run and correlation goes on only from a state that has every command of the previous owner.
+"""A worker assigned partitions of `alerts.changes` seeds their live scopes at once, so their timers run.
 
 The case behind it: a worker dies after correlating a site's last alerts; the survivor that takes
 the site's partition must run the incident's quiet period to its auto-resolve even though no change
@@ -9,6 +7,7 @@ for that site will ever come again (tests/e2e/test_workers.py showed the inciden
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from streams.agents.correlate import CorrelationInputs, CorrelationShell
 from streams.app import StreamConfig, create_app
@@ -21,7 +20,7 @@ PARTITIONS = 4
 SCOPES = [f"site-{n}" for n in range(12)]
 
 
-def shell(tmp_path, seeded: list[str], commands_applied=None) -> CorrelationShell:
+def shell(tmp_path, seeded: list[str], live_scopes=lambda: SCOPES) -> CorrelationShell:
     _, topics = create_app(StreamConfig(bootstrap_servers=("127.0.0.1:9",), topic_prefix="adopt.",
                                         partitions=PARTITIONS, data_dir=tmp_path))
 
@@ -29,7 +28,7 @@ def shell(tmp_path, seeded: list[str], commands_applied=None) -> CorrelationShel
         seeded.append(scope)
         return ScopeState(scope)
 
-    inputs = CorrelationInputs(seed=seed, live_scopes=lambda: SCOPES, commands_applied=commands_applied)
+    inputs = CorrelationInputs(seed=seed, live_scopes=live_scopes)
     return CorrelationShell(topics, FakeClock(), EngineConfig(), inputs)
 
 
@@ -47,43 +46,34 @@ def test_only_the_live_scopes_of_the_assigned_partitions_are_seeded_and_only_onc
     assert sorted(seeded) == mine
 
 
-def test_correlation_waits_for_the_commands_of_assigned_partitions_before_it_reads_their_state(tmp_path):
+def test_correlation_waits_for_the_seeding_of_assigned_partitions(tmp_path):
     seeded: list[str] = []
-    applied: list[int] = []
 
-    async def scenario() -> tuple[list[str], list[str]]:
-        release = asyncio.Event()
-
-        async def commands_applied(partition: int) -> None:
-            await release.wait()
-            applied.append(partition)
-
-        correlation = shell(tmp_path, seeded, commands_applied)
+    async def scenario() -> list[str]:
+        correlation = shell(tmp_path, seeded)
         correlation.assigned({1, 3})
-        waiting = asyncio.ensure_future(correlation.settled())
-        await asyncio.sleep(0.05)
-        before = list(seeded)
-        assert not waiting.done(), "nothing is correlated before the partitions' commands are applied"
-        release.set()
-        await asyncio.wait_for(waiting, 5)
-        return before, sorted(correlation.states)
+        await asyncio.wait_for(correlation.settled(), 5)
+        return sorted(correlation.states)
 
-    before, states = asyncio.run(scenario())
-    assert before == [] and sorted(applied) == [1, 3]
-    assert states == sorted(scope for scope in SCOPES if kafka_partition(scope.encode(), PARTITIONS) in {1, 3})
+    assert asyncio.run(scenario()) == sorted(
+        scope for scope in SCOPES if kafka_partition(scope.encode(), PARTITIONS) in {1, 3})
 
 
 def test_a_revoke_stops_settling(tmp_path):
     seeded: list[str] = []
+    release = threading.Event()
+
+    def slow_scopes() -> list[str]:
+        release.wait(5)
+        return SCOPES
 
     async def scenario() -> bool:
-        async def never(partition: int) -> None:
-            await asyncio.Event().wait()
-
-        correlation = shell(tmp_path, seeded, never)
+        correlation = shell(tmp_path, seeded, slow_scopes)
         correlation.assigned({0})
         correlation.forget_scopes()
+        release.set()
         await asyncio.wait_for(correlation.settled(), 5)
+        await asyncio.sleep(0.05)
         return not correlation.states
 
     assert asyncio.run(scenario()) and seeded == []
