@@ -18,7 +18,6 @@ alerts to the survivor and closes the absorbed one with `merged_into` set; the c
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +35,8 @@ from incidents.models import (
 )
 from incidents.sla.store import apply_deadlines
 from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
-from streams.alerts.model import Alert, AlertStatus, Severity
+from incidents.store_rows import alert_row_changes, new_alert_row, require_alert, timeline_row
+from streams.alerts.model import AlertStatus, Severity
 from streams.correlation.commands import CommandKind, IncidentCommand, IncidentFacts, deterministic_id
 
 
@@ -98,7 +98,7 @@ def _apply(session: Session, command: IncidentCommand, now: datetime, sla: SlaPo
     if command.kind is CommandKind.MERGE:
         return _merge(session, command, now)
     if command.kind is CommandKind.ATTACH:
-        _require_alert(command)
+        require_alert(command)
     return _open_or_attach(session, command, now, sla)
 
 
@@ -140,7 +140,7 @@ def attached(session: Session, incident: Incident, command: IncidentCommand, now
 
 def attach_detail(incident: Incident, command: IncidentCommand) -> str:
     """Raise the incident to the attached alert's severity if worse; the timeline text of the attach."""
-    alert = _require_alert(command)
+    alert = require_alert(command)
     if command.severity.rank > Severity(incident.severity).rank:
         incident.severity = str(command.severity)
     return f"{alert.name} on {alert.resource} ({alert.severity})"
@@ -193,7 +193,7 @@ def _resolve_alert(session: Session, command: IncidentCommand, now: datetime) ->
 
     Following a closed incident's successors, the alert is resolved on the newest incident that holds it.
     """
-    alert = _require_alert(command)
+    alert = require_alert(command)
     incident = _target(session, command)
     if incident is None:
         return []
@@ -350,7 +350,7 @@ def _move_alerts(session: Session, absorbed: Incident, survivor: Incident) -> in
 
 def _hold(session: Session, command: IncidentCommand, now: datetime) -> None:
     """Remember a held alert, unless a replay finds it already part of an open incident."""
-    alert = _require_alert(command)
+    alert = require_alert(command)
     attached = session.scalars(
         select(IncidentAlert.id)
         .join(Incident)
@@ -371,7 +371,7 @@ def _hold(session: Session, command: IncidentCommand, now: datetime) -> None:
 
 def _suppress(session: Session, command: IncidentCommand, now: datetime) -> None:
     """Record (or update) a suppressed alert occurrence: suppressed alerts are visible and counted, never dropped."""
-    alert = _require_alert(command)
+    alert = require_alert(command)
     disposition = command.disposition
     if disposition is None:
         raise ValueError(f"suppress command {command.command_id} carries no disposition")
@@ -450,7 +450,7 @@ def _upsert_alert(
 
     The alert is no longer held once it is part of an incident, so its hold row goes.
     """
-    alert = _require_alert(command)
+    alert = require_alert(command)
     session.execute(delete(CorrelationHold).where(CorrelationHold.fingerprint == alert.fingerprint))
     row = session.scalars(
         select(IncidentAlert).where(
@@ -479,35 +479,6 @@ def write_alert_row(
     return row
 
 
-def new_alert_row(incident: Incident, command: IncidentCommand) -> dict[str, Any]:
-    """The columns of a new `incident_alerts` row that only its first command sets (the rest: `alert_row_changes`)."""
-    alert = _require_alert(command)
-    return {
-        "incident_id": incident.id,
-        "fingerprint": alert.fingerprint,
-        "source": alert.source,
-        "name": alert.name,
-        "resource": alert.resource,
-        "labels": dict(alert.labels),
-        "annotations": dict(alert.annotations),
-        "starts_at": alert.starts_at,
-        "component": command.component,
-        "symptom": command.symptom,
-    }
-
-
-def alert_row_changes(command: IncidentCommand, *, status: AlertStatus, ends_at: datetime | None) -> dict[str, Any]:
-    """The columns every command for an alert writes into its row; an OPEN or ATTACH also moves it to its component."""
-    alert = _require_alert(command)
-    changes: dict[str, Any] = {
-        "status": str(status), "severity": str(alert.severity), "ends_at": ends_at,
-        "last_received_at": alert.received_at,
-    }
-    if command.kind in (CommandKind.OPEN, CommandKind.ATTACH):
-        changes.update(component=command.component, symptom=command.symptom)
-    return changes
-
-
 def _record(
     session: Session, incident: Incident, command: IncidentCommand, kind: EventKind, now: datetime, detail: str,
     *, part: str = "",
@@ -517,29 +488,3 @@ def _record(
     row = TimelineEvent(incident=incident, **timeline_row(command, kind, now, detail, part=part))
     session.add(row)
     return row.as_event()
-
-
-def timeline_row(
-    command: IncidentCommand, kind: EventKind, now: datetime, detail: str, *, part: str = ""
-) -> dict[str, Any]:
-    """The columns of the timeline row `command` writes for `kind` (without the incident it belongs to)."""
-    return {
-        "event_id": deterministic_id(command.command_id, str(kind), *([part] if part else [])),
-        "command_id": command.command_id,
-        "kind": str(kind),
-        "occurred_at": now,
-        "actor": "system",
-        "origin": "system",
-        "detail": detail,
-    }
-
-
-def _require_alert(command: IncidentCommand) -> Alert:
-    """The command's alert.
-
-    Raises:
-        ValueError: if the command carries none (the agent routes the command to the dead-letter topic).
-    """
-    if command.alert is None:
-        raise ValueError(f"{command.kind} command {command.command_id} carries no alert")
-    return command.alert

@@ -31,14 +31,8 @@ from sqlalchemy.orm import Session
 from incidents.events import EventKind, IncidentEvent
 from incidents.models import OPEN_STATUSES, CorrelationHold, Incident, IncidentAlert, TimelineEvent, incident_event
 from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
-from incidents.store import (
-    alert_row_changes,
-    apply_command,
-    attach_detail,
-    new_alert_row,
-    timeline_row,
-    write_alert_row,
-)
+from incidents.store import apply_command, attach_detail, write_alert_row
+from incidents.store_rows import alert_row_changes, new_alert_row, timeline_row
 from streams.correlation.commands import CommandKind, IncidentCommand
 
 
@@ -126,12 +120,12 @@ def _attach_prefix(session: Session, run: Sequence[IncidentCommand], now: dateti
             break
         lookups.recorded.add(command.command_id)  # the same command twice in a run: the second replays
         key = (incident.id, alert.fingerprint)
-        changes = alert_row_changes(command, status=alert.status, ends_at=alert.ends_at)
         if key in lookups.rows:
             write_alert_row(session, incident, command, lookups.rows[key], status=alert.status, ends_at=alert.ends_at)
         elif key in new_rows:
-            new_rows[key].update(changes)
+            new_rows[key].update(alert_row_changes(command, status=alert.status, ends_at=alert.ends_at))
         else:
+            changes = alert_row_changes(command, status=alert.status, ends_at=alert.ends_at)
             new_rows[key] = {**new_alert_row(incident, command), **changes}
             incident.alert_count += 1
         events.append(_attached(incident, command, now, timeline))

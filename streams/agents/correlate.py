@@ -88,32 +88,37 @@ class CorrelationShell:
 
     def forget_scopes(self) -> None:
         """Drop every cached scope and stop settling (after a rebalance the database is asked again)."""
-        for task in self._settling.values():
+        for task in set(self._settling.values()):
             task.cancel()
         self._settling.clear()
         self.states.clear()
         CORRELATION_SCOPES.set(0)
 
     def assigned(self, partitions: set[int]) -> None:
-        """Start settling the newly assigned `alerts.changes` partitions in the background (the rebalance goes on)."""
-        for partition in sorted(partitions - self._settling.keys()):
-            self._settling[partition] = asyncio.ensure_future(self._settle(partition))
+        """Start settling the newly assigned `alerts.changes` partitions in the background (the rebalance goes on).
+
+        One task for all of them, so the database is asked for the live scopes once per assignment.
+        """
+        new = partitions - self._settling.keys()
+        if new:
+            task = asyncio.ensure_future(self._settle(new))
+            self._settling.update(dict.fromkeys(new, task))
 
     async def settled(self) -> None:
         """Return once every assigned partition is settled (at once, except right after an assignment)."""
-        pending = [task for task in self._settling.values() if not task.done()]
+        pending = {task for task in self._settling.values() if not task.done()}
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _settle(self, partition: int) -> int:
-        """Seed the partition's live scopes; return how many."""
+    async def _settle(self, partitions: set[int]) -> int:
+        """Seed the partitions' live scopes; return how many."""
         try:
-            return await self.adopt({partition})
+            return await self.adopt(partitions)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - its scopes are still seeded lazily, on their next change
-            log.exception("settling alerts.changes partition %d failed; its scopes are read on their next change",
-                          partition)
+        except Exception:  # noqa: BLE001 - their scopes are still seeded lazily, on their next change
+            log.exception("settling alerts.changes partitions %s failed; their scopes are read on their next change",
+                          sorted(partitions))
             return 0
 
     async def handle(self, records: Sequence[Mapping[str, Any]]) -> None:

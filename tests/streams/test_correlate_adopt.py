@@ -49,14 +49,21 @@ def test_only_the_live_scopes_of_the_assigned_partitions_are_seeded_and_only_onc
 def test_correlation_waits_for_the_seeding_of_assigned_partitions(tmp_path):
     seeded: list[str] = []
 
+    asked: list[int] = []
+
+    def live_scopes() -> list[str]:
+        asked.append(1)
+        return SCOPES
+
     async def scenario() -> list[str]:
-        correlation = shell(tmp_path, seeded)
+        correlation = shell(tmp_path, seeded, live_scopes)
         correlation.assigned({1, 3})
         await asyncio.wait_for(correlation.settled(), 5)
         return sorted(correlation.states)
 
     assert asyncio.run(scenario()) == sorted(
         scope for scope in SCOPES if kafka_partition(scope.encode(), PARTITIONS) in {1, 3})
+    assert len(asked) == 1, "the live scopes are read once for the whole assignment"
 
 
 def test_a_revoke_stops_settling(tmp_path):
