@@ -7,16 +7,15 @@ the broker's ack, then commit. A report that is not acknowledged rolls the chang
 next tick (or the sender's retry of a ping) tries again; a crash after the ack but before the
 commit sends the same report again (same envelope id, same alert), which dedupe collapses.
 
-Database work runs in a thread (`asyncio.to_thread`) and is retried on `OperationalError` with
-a capped backoff; the session of one transaction is used by one thread at a time.
+Each transaction runs whole in one worker thread, its reports included
+(`incidents.thread_transaction`), and is retried on `OperationalError` with a capped backoff.
 """
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,11 +32,18 @@ from incidents.heartbeats.schedule import (
     record_due_at,
     recovered_report,
 )
+from incidents.thread_transaction import wait_on_loop
 from streams.agents.safety import call_with_retries
+from streams.alerts.model import Envelope
 from streams.alerts.receivers.sink import RawSink, SinkUnavailable
 from streams.clock import Clock
 from streams.retry import RetryPolicy
 
+T = TypeVar("T")
+#: Reports an envelope from inside a transaction and returns once the broker acknowledged it.
+Report = Callable[[Envelope], None]
+#: A backstop on one report's wait: the sink's own acknowledgement timeout answers well before it.
+REPORT_WAIT_S = 60.0
 #: A ping is an HTTP request whose sender waits: give the database about a second, then answer 503.
 PING_RETRY = RetryPolicy(transient=(OperationalError,), attempts=3, first_delay_s=0.2, max_delay_s=1.0)
 
@@ -74,9 +80,8 @@ class HeartbeatMonitor:
         self._specs = tuple(specs)
         #: The configured heartbeat names, sorted.
         self.names = tuple(sorted(spec.name for spec in self._specs))
-        # One write transaction at a time per worker: a transaction spans awaits (the publish), and
-        # concurrent ones would park every executor thread on SQLite's write lock, starving the
-        # thread its holder needs to commit (seen in bench/ingest.py --source heartbeat).
+        # One heartbeat transaction at a time per worker: a burst of pings would otherwise take every
+        # executor thread, each waiting on the same rows (bench/ingest.py --source heartbeat).
         self._write_lock = asyncio.Lock()
         self._retry = retry
         self._ping_retry = ping_retry
@@ -149,28 +154,37 @@ class HeartbeatMonitor:
         return [describe(record, self.started_at) for record in records]
 
     async def _sync_once(self) -> None:
-        async with self._write_lock, self._transaction() as session:
-            now = self._clock.now()
-            plan = await asyncio.to_thread(lambda: store.sync(session=session, specs=self._specs, now=now))
-            for envelope in plan.resolve:
-                await self._sink.publish(envelope)
+        now = self._clock.now()
+
+        def work(session: Session, report: Report) -> None:
+            for envelope in store.sync(session=session, specs=self._specs, now=now).resolve:
+                report(envelope)
+
+        await self._in_transaction(work)
 
     async def _ping_once(self, name: str) -> HeartbeatRecord:
-        async with self._write_lock, self._transaction() as session:
-            now = self._clock.now()
-            before, missing = await asyncio.to_thread(_take_ping, session, name, now)
-            if before is None:  # removed by another worker's newer configuration
-                raise UnknownHeartbeat(name, self.names)
-            if before.state is HeartbeatState.MISSED:
-                await self._sink.publish(recovered_report(before, now))
+        now = self._clock.now()
+
+        def work(session: Session, report: Report) -> tuple[HeartbeatRecord | None, int]:
+            before, missing = _take_ping(session, name, now)
+            if before is not None and before.state is HeartbeatState.MISSED:
+                report(recovered_report(before, now))
+            return before, missing
+
+        before, missing = await self._in_transaction(work)
+        if before is None:  # removed by another worker's newer configuration
+            raise UnknownHeartbeat(name, self.names)
         HEARTBEATS_MISSING.set(missing)
         return replace(before, state=HeartbeatState.OK, last_ping_at=now, missed_since=None)
 
     async def _check_once(self, now: datetime) -> list[str]:
-        async with self._write_lock, self._transaction() as session:
-            claimed, missing = await asyncio.to_thread(_claim_overdue, session, now, self.started_at)
+        def work(session: Session, report: Report) -> tuple[list[HeartbeatRecord], int]:
+            claimed, missing = _claim_overdue(session, now, self.started_at)
             for record in claimed:
-                await self._sink.publish(missed_report(record, now, self.started_at))
+                report(missed_report(record, now, self.started_at))
+            return claimed, missing
+
+        claimed, missing = await self._in_transaction(work)
         HEARTBEATS_MISSING.set(missing)
         return [record.name for record in claimed]
 
@@ -181,15 +195,23 @@ class HeartbeatMonitor:
 
         return await asyncio.to_thread(read)
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Session]:
-        """A session committed when the block ends without error, and closed (rolled back otherwise) in any case."""
-        session = self._sessions()
-        try:
-            yield session
-            await asyncio.to_thread(session.commit)
-        finally:
-            await asyncio.to_thread(session.close)
+    async def _in_transaction(self, work: Callable[[Session, Report], T]) -> T:
+        """Run `work` in one committed transaction, whole in one worker thread (`incidents.thread_transaction`).
+
+        `work` reports an envelope by calling its second argument, which blocks until the broker
+        acknowledged it; an unacknowledged report raises and rolls the transaction back.
+        """
+        loop = asyncio.get_running_loop()
+
+        def report(envelope: Envelope) -> None:
+            wait_on_loop(loop, lambda: self._sink.publish(envelope), REPORT_WAIT_S)
+
+        def transaction() -> T:
+            with self._sessions() as session, session.begin():
+                return work(session, report)
+
+        async with self._write_lock:
+            return await asyncio.to_thread(transaction)
 
 
 def _take_ping(session: Session, name: str, now: datetime) -> tuple[HeartbeatRecord | None, int]:

@@ -6,7 +6,8 @@ down is made by the next one. Each tick is one transaction: claim and mark what 
 `incidents.events` and wait for the broker, then commit. An event that is not acknowledged
 rolls the marks back and the next tick tries again; a crash after the publish but before the
 commit announces the same event again (same `event_id`), which consumers take idempotently.
-So a breach the pager escalates on is never lost. Database work runs in a thread.
+So a breach the pager escalates on is never lost. The whole transaction, publishes included,
+runs in one worker thread (`incidents.thread_transaction`).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from incidents.events import EventKind, IncidentEvent
 from incidents.sla.metrics import SLA_BREACHES, SLA_WARNINGS
 from incidents.sla.store import mark_due
 from incidents.sla.targets import SlaClock
+from incidents.thread_transaction import wait_on_loop
 from streams.agents.safety import call_with_retries
 from streams.clock import Clock
 from streams.retry import RetryPolicy
@@ -71,12 +73,13 @@ class SlaMonitor:
         return events
 
     async def _tick_once(self, now: datetime) -> list[IncidentEvent]:
-        session = self._sessions()
-        try:
-            events = await asyncio.to_thread(lambda: mark_due(session=session, now=now, limit=self._batch))
-            for event in events:
-                await asyncio.wait_for(self._publish(event), self._publish_timeout_s)
-            await asyncio.to_thread(session.commit)
-            return events
-        finally:
-            await asyncio.to_thread(session.close)
+        loop = asyncio.get_running_loop()
+
+        def transaction() -> list[IncidentEvent]:
+            with self._sessions() as session, session.begin():
+                events = mark_due(session=session, now=now, limit=self._batch)
+                for event in events:
+                    wait_on_loop(loop, lambda: self._publish(event), self._publish_timeout_s)
+                return events
+
+        return await asyncio.to_thread(transaction)

@@ -3,6 +3,7 @@ and resolution stop the clocks, two monitors racing mark once, a failed publish 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
@@ -21,6 +22,8 @@ from streams.correlation.commands import CommandKind, IncidentFacts
 from tests.incidents.builders import NOW, command
 
 WARNING, BREACHED = EventKind.SLA_WARNING, EventKind.SLA_BREACHED
+#: Far beyond any healthy tick: only a deadlock takes this long (SQLite gives up on its lock after 30 s).
+DEADLOCK_S = 25.0
 # P1 on 24x7: response due after 15 minutes (warning at 12), resolution after 4 hours (warning at 3h12m).
 
 
@@ -227,3 +230,37 @@ def test_two_monitors_racing_announce_each_breach_once(migrated_db):
     with factory() as session:
         marks = session.scalars(select(TimelineEvent.kind).where(TimelineEvent.kind == "sla_breached")).all()
     assert len(marks) == 5
+
+
+def test_a_tick_commits_while_every_executor_thread_waits_for_its_lock(setup):
+    """The tick's transaction holds the incident's row (and SQLite's write lock) while it publishes; a
+    writer that takes the executor's last thread meanwhile must not keep the tick from committing (its
+    commit used to need a thread of its own: a 30-s stall on SQLite, a hang on PostgreSQL)."""
+    factory, clock, recorder, monitor = setup
+    incident_id = open_incident(factory)
+    competitor: list[asyncio.Future] = []
+
+    def competing_write() -> str:
+        with factory() as session, session.begin():
+            session.get(Incident, incident_id).title += " (edited)"
+        return "committed"
+
+    async def publish_and_compete(event: IncidentEvent) -> None:
+        competitor.append(asyncio.get_running_loop().run_in_executor(None, competing_write))
+        await asyncio.sleep(0.2)  # the competitor has the only thread and waits for the row
+        await recorder(event)
+
+    async def scenario() -> tuple[list[IncidentEvent], str]:
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=1))
+        contended = SlaMonitor(factory, publish_and_compete, clock)
+        clock.current = NOW + timedelta(minutes=15)
+        events = await asyncio.wait_for(contended.tick(), DEADLOCK_S)
+        return events, await asyncio.wait_for(competitor[0], DEADLOCK_S)
+
+    events, outcome = asyncio.run(scenario())
+    assert [(e.kind, e.detail) for e in events] == [(BREACHED, "response")]
+    assert outcome == "committed"
+    with factory() as session:
+        row = session.get(Incident, incident_id)
+        assert row.response_breached_at == NOW + timedelta(minutes=15)
+        assert row.title.endswith(" (edited)")
