@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import faust
 from sqlalchemy.orm import sessionmaker
@@ -20,6 +20,7 @@ from incidents.topology.store import current_revision, load_topology
 from streams.agents.correlate import CorrelationInputs, register_correlate
 from streams.app import StreamTopics
 from streams.clock import Clock
+from streams.commands_applied import CommandsApplied
 from streams.correlation.commands import Disposition, DispositionKind
 from streams.correlation.engine import EngineConfig
 from streams.correlation.priority import PriorityPolicy, parse_matrix
@@ -50,7 +51,8 @@ def engine_config(settings: Settings) -> EngineConfig:
 
 
 def register_correlation(
-    app: faust.App, topics: StreamTopics, sessions: sessionmaker, clock: Clock, settings: Settings
+    app: faust.App, topics: StreamTopics, sessions: sessionmaker, clock: Clock, settings: Settings,
+    *, bootstrap_servers: Sequence[str],
 ) -> None:
     """Register the correlate stage with topology, state seeding and silences read from the database.
 
@@ -89,9 +91,10 @@ def register_correlation(
     app.task(refresh)
     app.timer(SILENCE_REFRESH_S)(refresh)
 
+    applied = CommandsApplied(app, bootstrap_servers=bootstrap_servers, topic=topics.names.commands)
     register_correlate(
         app, topics, clock, config, CorrelationInputs(
-            topology=topology, seed=seed, live_scopes=scopes, suppressor=suppressor,
+            topology=topology, seed=seed, live_scopes=scopes, commands_applied=applied.wait, suppressor=suppressor,
             topology_refresh_s=settings.correlation_topology_refresh_s,
         )
     )

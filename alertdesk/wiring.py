@@ -112,7 +112,7 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
         quiet=timedelta(seconds=settings.flap_quiet_s),
     )
     register_dedupe(app, topics, clock, flap_policy)
-    register_correlation(app, topics, sessions, clock, settings)
+    register_correlation(app, topics, sessions, clock, settings, bootstrap_servers=bootstrap_servers)
     sla = register_sla(app, topics, sessions, clock, settings)
     register_writer(app, topics, sessions, clock, sla)
     actions = IncidentActions(

@@ -1,4 +1,5 @@
-"""I/O: faust's aiokafka transport with the consumer's `fetch_max_wait_ms` as a setting.
+"""I/O: faust's aiokafka transport with the consumer's `fetch_max_wait_ms` as a setting, and a
+rebalance that cannot skip the records of a partition nothing was ever committed for.
 
 faust-streaming 0.15 hard-codes `fetch_max_wait_ms=1500` for its worker consumer. On tansu
 a Fetch is answered only when that wait expires, not when data arrives, so every hop costs
@@ -11,12 +12,26 @@ subclass lets faust build it and then sets the consumer's stored setting before 
 creates the fetcher from it. `fetch_wait_applied` is checked by a test against a running
 consumer, so an aiokafka release that renames the attribute fails CI instead of silently
 bringing the 1.5 s back.
+
+**Never-committed partitions.** After a rebalance faust resumes the assigned partitions,
+then seeks them to their committed offsets (`perform_seek`), then resumes its flow. Records
+fetched in between are dropped by faust's fetch loop (the flow is still suspended), which is
+harmless where the seek rewinds them. aiokafka's `seek_to_committed` does not seek a partition
+without a committed offset, so such a partition keeps the advanced position: its first records
+are gone for good. That was how a worker that took over a dead worker's `alerts.raw` partition
+lost nine of eighteen envelopes (the dead worker died before its first commit), and how an
+`incidents.events` record stayed unconsumed (docs/workers.md). `ConsumerThread.seek_to_committed`
+therefore rewinds every never-committed stream partition to its beginning, as the group's
+`auto_offset_reset="earliest"` means; each stage is idempotent on what it sees twice. Table
+changelogs are left alone: their recovery seeks them itself.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import aiokafka
+from aiokafka import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 DEFAULT_FETCH_MAX_WAIT_MS = 10
@@ -42,13 +57,36 @@ def fetch_wait_applied(consumer: aiokafka.AIOKafkaConsumer) -> int:
     return consumer._fetcher._fetch_max_wait_ms
 
 
+def never_committed(
+    committed: Mapping[TopicPartition, int | None], changelogs: Collection[str]
+) -> list[TopicPartition]:
+    """The stream partitions among `committed` with nothing committed yet (no offset, or 0), changelogs left out."""
+    return sorted(tp for tp, offset in committed.items() if not offset and tp.topic not in changelogs)
+
+
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
-    """The faust consumer thread, with the fetch wait taken from the transport URL."""
+    """The faust consumer thread: the fetch wait from the transport URL; never-committed partitions rewound."""
 
     def _create_worker_consumer(self, transport: "Transport") -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
         consumer._fetch_max_wait_ms = fetch_max_wait_from_url(transport.url)
         return consumer
+
+    async def seek_to_committed(self) -> Mapping[TopicPartition, int | None]:
+        """Seek to the committed offsets, and every never-committed stream partition to its beginning."""
+        committed = await super().seek_to_committed()
+        rewind = never_committed(committed, self.app.tables.changelog_topics)
+        if rewind:
+            await self.call_thread(self._rewind, rewind)
+        return committed
+
+    async def _rewind(self, partitions: list[TopicPartition]) -> None:
+        """Seek those of `partitions` still assigned to their beginning (a new rebalance may have moved some)."""
+        consumer = self._ensure_consumer()
+        assigned = consumer.assignment()
+        still = [tp for tp in partitions if tp in assigned]
+        if still:
+            await consumer.seek_to_beginning(*still)
 
 
 class Consumer(faust_aiokafka.Consumer):

@@ -5,10 +5,13 @@ cache: the first change of a scope after start-up or a rebalance loads the scope
 incidents, held and suppressed alerts from the database (`seed`, injected by the composition
 root), so nothing is correlated twice and nothing is forgotten across restarts.
 
-When partitions of `alerts.changes` are assigned, every scope of those partitions with live
-state in the database (`live_scopes`) is seeded before correlation goes on, not on its next
-change, so the timers of a scope taken over from a dead worker (a hold-down, an incident's quiet
-period before it auto-resolves) run even if no alert for it ever comes again. Time moves on
+When partitions of `alerts.changes` are assigned, correlation first waits until the incident
+writer has applied the commands already sent for them (`commands_applied`: a dead worker's last
+commands, or this worker's own from before the rebalance), so the state it reads back is the
+state those commands make. Then every scope of those partitions with live state in the database
+(`live_scopes`) is seeded before correlation goes on, not on its next change, so the timers
+of a scope taken over from a dead worker (a hold-down, an incident's quiet period before it
+auto-resolves) run even if no alert for it ever comes again. Time moves on
 through a timer that ticks every scope (hold-downs, quiet periods, reopen windows, expired
 silences). The topology is reloaded when its revision in the database changes. Changes are
 taken a batch of records at a time; the commands they make go out as one record per
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +51,8 @@ TopologySource = Callable[[], tuple[str, Topology]]
 ScopeSeed = Callable[[str], ScopeState]
 #: Every scope with state in the system of record (blocking; called in a thread).
 LiveScopes = Callable[[], Iterable[str]]
+#: Waits until the writer applied the commands already sent for these partitions (streams/commands_applied.py).
+CommandsApplied = Callable[[set[int]], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class CorrelationInputs:
     topology: TopologySource | None = None
     seed: ScopeSeed | None = None
     live_scopes: LiveScopes | None = None
+    commands_applied: CommandsApplied | None = None
     suppressor: Suppressor | None = None
     tick_interval_s: float = 0.5
     topology_refresh_s: float = 10.0
@@ -111,8 +117,13 @@ class CorrelationShell:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _settle(self, partitions: set[int]) -> int:
-        """Seed the partitions' live scopes; return how many."""
+        """Wait for the writer to apply what was sent for the partitions, then seed their live scopes.
+
+        Returns how many scopes were seeded.
+        """
         try:
+            if self._inputs.commands_applied is not None:
+                await self._inputs.commands_applied(partitions)
             return await self.adopt(partitions)
         except asyncio.CancelledError:
             raise

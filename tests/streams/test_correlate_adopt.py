@@ -20,7 +20,7 @@ PARTITIONS = 4
 SCOPES = [f"site-{n}" for n in range(12)]
 
 
-def shell(tmp_path, seeded: list[str], live_scopes=lambda: SCOPES) -> CorrelationShell:
+def shell(tmp_path, seeded: list[str], live_scopes=lambda: SCOPES, commands_applied=None) -> CorrelationShell:
     _, topics = create_app(StreamConfig(bootstrap_servers=("127.0.0.1:9",), topic_prefix="adopt.",
                                         partitions=PARTITIONS, data_dir=tmp_path))
 
@@ -28,7 +28,7 @@ def shell(tmp_path, seeded: list[str], live_scopes=lambda: SCOPES) -> Correlatio
         seeded.append(scope)
         return ScopeState(scope)
 
-    inputs = CorrelationInputs(seed=seed, live_scopes=live_scopes)
+    inputs = CorrelationInputs(seed=seed, live_scopes=live_scopes, commands_applied=commands_applied)
     return CorrelationShell(topics, FakeClock(), EngineConfig(), inputs)
 
 
@@ -84,3 +84,30 @@ def test_a_revoke_stops_settling(tmp_path):
         return not correlation.states
 
     assert asyncio.run(scenario()) and seeded == []
+
+
+def test_scopes_are_read_back_only_after_the_writer_applied_the_partitions_commands(tmp_path):
+    """A dead worker's last commands (or this worker's own from before the rebalance) are applied first, so the
+    state read back holds the incidents they open (streams/commands_applied.py)."""
+    seeded: list[str] = []
+    waited_for: list[set[int]] = []
+    writer_done = asyncio.Event()
+
+    async def commands_applied(partitions: set[int]) -> bool:
+        waited_for.append(partitions)
+        await writer_done.wait()
+        return True
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        correlation = shell(tmp_path, seeded, commands_applied=commands_applied)
+        correlation.assigned({1, 3})
+        await asyncio.sleep(0.05)
+        before = list(seeded)
+        writer_done.set()
+        await asyncio.wait_for(correlation.settled(), 5)
+        return before, sorted(correlation.states)
+
+    before, states = asyncio.run(scenario())
+    assert waited_for == [{1, 3}]
+    assert before == [], "nothing is read back while the writer is behind"
+    assert states == sorted(scope for scope in SCOPES if kafka_partition(scope.encode(), PARTITIONS) in {1, 3})
