@@ -54,10 +54,10 @@ def redelivery(record: Mapping[str, Any], names: TopicNames) -> Redelivery:
     event = record.get("event")
     if not isinstance(event, Mapping):
         raise NotReplayable(f"the {stage} record holds no event to re-send")
-    key = event.get(STAGE_INPUTS[stage].key_field)
-    if key is None or isinstance(key, (dict, list)):
+    key = STAGE_INPUTS[stage].key_of(event)
+    if key is None:
         raise NotReplayable(f"the {stage} event has no {STAGE_INPUTS[stage].key_field!r} to key it by")
-    return Redelivery(stage_input_topic(names, stage), str(key), dict(event))
+    return Redelivery(stage_input_topic(names, stage), key, dict(event))
 
 
 def record_source(record: Mapping[str, Any]) -> str:

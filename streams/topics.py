@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -40,16 +40,29 @@ def topic_names(prefix: str) -> TopicNames:
 
 @dataclass(frozen=True)
 class StageInput:
-    """What a stage consumes: the `TopicNames` field of its input topic and the event field that is the record key."""
+    """What a stage consumes: the `TopicNames` field of its input topic and the event field that is the record key.
+
+    `key_field` may name a nested field (`location.site`); `key_default` keys an event that lacks it.
+    """
 
     topic: str
     key_field: str
+    key_default: str | None = None
+
+    def key_of(self, event: Mapping[str, Any]) -> str | None:
+        """The record key of `event`, or None when it has no usable key."""
+        value: Any = event
+        for name in self.key_field.split("."):
+            value = value.get(name) if isinstance(value, Mapping) else None
+        if value is None or (value == "" and self.key_default is not None):
+            return self.key_default
+        return None if isinstance(value, (dict, list)) else str(value)
 
 
 # Stage names are those agents pass to `run_guarded` (and so those on `alerts.dlq` records).
 STAGE_INPUTS: Mapping[str, StageInput] = MappingProxyType({
     "normalize": StageInput("raw", "source"),
-    "dedupe": StageInput("normalized", "fingerprint"),
+    "dedupe": StageInput("normalized", "location.site", key_default="-"),  # streams.alerts.dedupe.correlation_scope
     "correlate": StageInput("changes", "scope"),
     "incident-writer": StageInput("commands", "scope"),
     "pager": StageInput("events", "incident_id"),

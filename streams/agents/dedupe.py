@@ -1,11 +1,12 @@
-"""I/O: the dedupe agent: `alerts.normalized` (key: fingerprint) → transitions on `alerts.changes` (key: scope).
+"""I/O: the dedupe agent: `alerts.normalized` (key: scope) → transitions on `alerts.changes` (key: scope).
 
 State per fingerprint lives in a faust table (a cache; the database holds what people rely on).
 A record holds one alert or a batch of alerts of one partition (streams/records.py), and is
 handled as one event: the table writes its changelog to the partition of the event being
-processed, which is every item's own partition, so the table stays co-partitioned with its
-input. The changes of a record go out as one record per partition of `alerts.changes`, in
-order, so an UNFLAPPED still reaches correlation before the RESOLVED after it.
+processed, which is every item's own partition (an alert's scope, a function of its labels as
+its fingerprint is), so the table stays co-partitioned with its input. The changes of a record
+go out as one record per partition of `alerts.changes`, in order, so an UNFLAPPED still reaches
+correlation before the RESOLVED after it.
 """
 from __future__ import annotations
 

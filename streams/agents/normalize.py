@@ -3,6 +3,13 @@
 Envelopes are taken a batch at a time (up to `NORMALIZE_BATCH`, or whatever arrived within
 `streams.records.BATCH_WINDOW_S`); the alerts they hold go out as one record per partition of
 `alerts.normalized` (streams/records.py), so dedupe pays one hop per batch, not per alert.
+
+`alerts.normalized` is keyed by the alert's correlation scope (its site), as `alerts.changes`
+is, not by fingerprint: every alert of a site then passes dedupe on one partition, in the order
+normalize sent it, so a site's changes reach correlation in that order even after a rebalance.
+Keyed by fingerprint, a site's alerts were spread over partitions that a survivor takes over,
+recovers and replays at different moments, and correlation (which works in processing time)
+saw an alert's NEW after its site's later RESOLVEs (docs/workers.md, Limits).
 """
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from typing import Any
 import faust
 
 from streams.agents.safety import collect_guarded
+from streams.alerts.dedupe import correlation_scope
 from streams.alerts.model import Alert, Envelope
 from streams.alerts.normalize import normalize
 from streams.alerts.parsers import PARSERS, Parser
@@ -43,8 +51,8 @@ def register_normalize(app: faust.App, topics: StreamTopics, parsers: Mapping[st
     async def normalize_agent(stream: faust.StreamT) -> None:
         async for values in stream.take(NORMALIZE_BATCH, within=BATCH_WINDOW_S):
             alerts = await collect_guarded(stage=STAGE, records=values, handler=handle, dlq=topics.dlq)
-            await send_batched(topics.normalized, alerts, key_of=_fingerprint_key, encode=Alert.to_dict)
+            await send_batched(topics.normalized, alerts, key_of=_scope_key, encode=Alert.to_dict)
 
 
-def _fingerprint_key(alert: Alert) -> bytes:
-    return alert.fingerprint.encode()
+def _scope_key(alert: Alert) -> bytes:
+    return correlation_scope(alert).encode()

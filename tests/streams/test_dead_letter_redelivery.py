@@ -18,7 +18,8 @@ from streams.topics import STAGE_INPUTS, stage_input_topic, topic_names
 
 NAMES = topic_names("t.")
 ENVELOPE = Envelope("no-such-source", datetime(2026, 1, 1, tzinfo=timezone.utc), "application/json", "{}", "env-1")
-ALERT = {"fingerprint": "fp1", "source": "generic", "name": "UPSOnBattery"}
+ALERT = {"fingerprint": "fp1", "source": "generic", "name": "UPSOnBattery", "location": {"site": "dc1"}}
+NO_SITE = {"fingerprint": "fp2", "source": "generic", "name": "DiskFull", "location": {}}
 
 
 def test_every_stage_of_the_pipeline_maps_to_the_topic_it_consumes() -> None:
@@ -40,7 +41,9 @@ def test_every_stage_of_the_pipeline_maps_to_the_topic_it_consumes() -> None:
         (failed_event_record(stage="normalize", value=ENVELOPE.to_dict(), error=RuntimeError("bug")),
          Redelivery("t.alerts.raw", "no-such-source", ENVELOPE.to_dict()), "no-such-source"),
         (failed_event_record(stage="dedupe", value=ALERT, error=KeyError("x")),
-         Redelivery("t.alerts.normalized", "fp1", ALERT), "generic"),
+         Redelivery("t.alerts.normalized", "dc1", ALERT), "generic"),
+        (failed_event_record(stage="dedupe", value=NO_SITE, error=KeyError("x")),
+         Redelivery("t.alerts.normalized", "-", NO_SITE), "generic"),
         (failed_event_record(stage="correlate", value={"scope": "dc1", "alert": ALERT}, error=ValueError("x")),
          Redelivery("t.alerts.changes", "dc1", {"scope": "dc1", "alert": ALERT}), "generic"),
         (failed_event_record(stage="incident-writer", value={"scope": "k1", "command_id": "c"}, error=ValueError("x")),
@@ -60,7 +63,7 @@ def test_redelivery(record: dict, expected: Redelivery, source: str) -> None:
         ({"stage": "enrich", "event": {}}, "unknown stage 'enrich'"),
         ({"reason": "x"}, "unknown stage None"),
         ({"stage": "dedupe", "event": "text"}, "the dedupe record holds no event"),
-        ({"stage": "dedupe", "event": {"name": "x"}}, "the dedupe event has no 'fingerprint'"),
+        ({"stage": "dedupe", "event": {"location": {"site": ["a"]}}}, "the dedupe event has no 'location.site'"),
         ({"stage": "correlate", "event": {"scope": {"a": 1}}}, "the correlate event has no 'scope'"),
     ],
 )
