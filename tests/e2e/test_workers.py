@@ -153,7 +153,7 @@ def storm_env(tmp_path, postgres_env, twilio_fake, fresh_broker: EmbeddedBroker)
 
 @pytest.mark.skipif(
     os.environ.get("ALERTDESK_TEST_FAILOVER") != "1",
-    reason="failed 1 of 9 runs: correlation works in processing time, so the survivor correlating a site's backlog "
+    reason="failed 1 of 15 runs: correlation works in processing time, so the survivor correlating a site's backlog "
     "at once sees a UPS alert resolve while held and pages twice on a reopen (docs/workers.md, Limits); run with "
     "ALERTDESK_TEST_FAILOVER=1 to prove fail-over anyway",
 )
