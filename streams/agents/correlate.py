@@ -52,7 +52,7 @@ ScopeSeed = Callable[[str], ScopeState]
 #: Every scope with state in the system of record (blocking; called in a thread).
 LiveScopes = Callable[[], Iterable[str]]
 #: Waits until the writer applied the commands already sent for these partitions (streams/commands_applied.py).
-CommandsApplied = Callable[[set[int]], Awaitable[bool]]
+WaitForWriter = Callable[[set[int]], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class CorrelationInputs:
     topology: TopologySource | None = None
     seed: ScopeSeed | None = None
     live_scopes: LiveScopes | None = None
-    commands_applied: CommandsApplied | None = None
+    commands_applied: WaitForWriter | None = None
     suppressor: Suppressor | None = None
     tick_interval_s: float = 0.5
     topology_refresh_s: float = 10.0

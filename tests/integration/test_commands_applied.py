@@ -17,20 +17,21 @@ def app_with_a_gated_writer(embedded_broker, tmp_path: Path):
     app, topics = create_app(stream_config(embedded_broker, tmp_path, "applied", partitions=2))
     ensure_topics(embedded_broker.bootstrap_servers, [TopicSpec(topics.names.commands, partitions=2)])
     app.conf.broker_commit_interval = 0.2
-    gate = asyncio.Event()
+    holding, gate = asyncio.Event(), asyncio.Event()
     applied: list[dict] = []
 
     @app.agent(topics.commands)
     async def writer(stream) -> None:
         async for value in stream:
+            holding.set()  # the writer has a command and applies nothing until the gate opens
             await gate.wait()
             applied.append(value)
 
-    return app, topics, gate, applied
+    return app, topics, holding, gate, applied
 
 
 async def test_the_wait_ends_when_the_writer_has_committed_what_was_on_the_partition(embedded_broker, tmp_path):
-    app, topics, gate, applied = app_with_a_gated_writer(embedded_broker, tmp_path)
+    app, topics, holding, gate, applied = app_with_a_gated_writer(embedded_broker, tmp_path)
     async with faust_app_running(app, stop_timeout=30):
         barrier = CommandsApplied(app, bootstrap_servers=[embedded_broker.bootstrap_servers],
                                   topic=topics.names.commands, timeout_s=60, poll_interval_s=0.1)
@@ -39,7 +40,8 @@ async def test_the_wait_ends_when_the_writer_has_committed_what_was_on_the_parti
             await topics.commands.send(key=b"sc-ac", value={"n": n})
         await app.producer.flush()
         waiting = asyncio.ensure_future(barrier.wait({0, 1}))
-        await asyncio.sleep(1.0)
+        await asyncio.wait_for(holding.wait(), 60)
+        await asyncio.sleep(3 * app.conf.broker_commit_interval)  # commits that could wrongly end the wait
         assert not waiting.done(), "the writer has not applied them"
         gate.set()
         assert await asyncio.wait_for(waiting, 60) is True
@@ -47,7 +49,7 @@ async def test_the_wait_ends_when_the_writer_has_committed_what_was_on_the_parti
 
 
 async def test_the_wait_gives_up_after_its_timeout(embedded_broker, tmp_path):
-    app, topics, gate, applied = app_with_a_gated_writer(embedded_broker, tmp_path)
+    app, topics, _, gate, applied = app_with_a_gated_writer(embedded_broker, tmp_path)
     async with faust_app_running(app, stop_timeout=30):
         await topics.commands.send(key=b"sc-ups", value={"n": 0})
         await app.producer.flush()
