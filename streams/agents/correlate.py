@@ -11,9 +11,14 @@ commands, or this worker's own from before the rebalance), so the state it reads
 state those commands make. Then every scope of those partitions with live state in the database
 (`live_scopes`) is seeded before correlation goes on, not on its next change, so the timers
 of a scope taken over from a dead worker (a hold-down, an incident's quiet period before it
-auto-resolves) run even if no alert for it ever comes again. Time moves on
-through a timer that ticks every scope (hold-downs, quiet periods, reopen windows, expired
-silences). The topology is reloaded when its revision in the database changes. Changes are
+auto-resolves) run even if no alert for it ever comes again.
+
+Correlation runs in event time: each change at the time its alert was received, on its scope's
+clock (streams/correlation/engine.py). A timer moves every scope on to wall-clock time
+(hold-downs, quiet periods, reopen windows, expired silences), but only a scope whose
+`alerts.changes` partition has no backlog left (streams/partition_progress.py, against the end
+offset the consumer last fetched): a worker catching up on minutes of changes correlates them
+as they happened, not all at the moment it reads them. The topology is reloaded when its revision in the database changes. Changes are
 taken a batch of records at a time; the commands they make go out as one record per
 partition of `incidents.commands` (streams/records.py).
 """
@@ -21,11 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import faust
+from faust.types import TP
 
 from streams.agents.safety import collect_guarded
 from streams.alerts.model import AlertChange
@@ -37,6 +44,7 @@ from streams.correlation.engine import Correlator, EngineConfig, Suppressor
 from streams.correlation.state import ScopeState
 from streams.correlation.topology import Topology
 from streams.metrics import CORRELATION_COMMANDS, CORRELATION_HELD, CORRELATION_SCOPES
+from streams.partition_progress import PartitionProgress
 from streams.records import BATCH_WINDOW_S
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
@@ -53,6 +61,8 @@ ScopeSeed = Callable[[str], ScopeState]
 LiveScopes = Callable[[], Iterable[str]]
 #: Waits until the writer applied the commands already sent for these partitions (streams/commands_applied.py).
 WaitForWriter = Callable[[set[int]], Awaitable[bool]]
+#: The end offset of an `alerts.changes` partition as the consumer last fetched it (None when not known).
+EndOffset = Callable[[int], int | None]
 
 
 @dataclass(frozen=True)
@@ -66,16 +76,27 @@ class CorrelationInputs:
     suppressor: Suppressor | None = None
     tick_interval_s: float = 0.5
     topology_refresh_s: float = 10.0
+    #: After this long with nothing handled from a partition, its scopes tick even if its end offset says otherwise.
+    idle_tick_s: float = 3.0
 
 
 class CorrelationShell:
-    """Holds the scopes' states and the engine; turns changes and ticks into sent commands."""
+    """Holds the scopes' states and the engine; turns changes and ticks into sent commands.
 
-    def __init__(self, topics: StreamTopics, clock: Clock, config: EngineConfig, inputs: CorrelationInputs) -> None:
+    Without `end_offset` (a shell driven without a consumer) every scope counts as caught up,
+    and the timer moves it to wall-clock time on every tick.
+    """
+
+    def __init__(
+        self, topics: StreamTopics, clock: Clock, config: EngineConfig, inputs: CorrelationInputs,
+        end_offset: EndOffset | None = None,
+    ) -> None:
         self._topics = topics
         self._clock = clock
         self._config = config
         self._inputs = inputs
+        self._end_offset = end_offset
+        self._progress = PartitionProgress(inputs.idle_tick_s)
         self.revision = ""
         self.correlator = Correlator(Topology((), ()), config, inputs.suppressor)
         self.states: dict[str, ScopeState] = {}
@@ -97,6 +118,7 @@ class CorrelationShell:
         for task in set(self._settling.values()):
             task.cancel()
         self._settling.clear()
+        self._progress.forget()
         self.states.clear()
         CORRELATION_SCOPES.set(0)
 
@@ -131,19 +153,26 @@ class CorrelationShell:
             log.exception("settling alerts.changes partitions %s failed; their scopes are read on their next change",
                           sorted(partitions))
             return 0
+        finally:
+            self._progress.started(partitions, time.monotonic())
 
-    async def handle(self, records: Sequence[Mapping[str, Any]]) -> None:
-        """Correlate a batch of `alerts.changes` records in order, then send the commands they made."""
+    async def handle(self, records: Sequence[Mapping[str, Any]], last_offsets: Mapping[int, int] | None = None) -> None:
+        """Correlate a batch of `alerts.changes` records in order, then send the commands they made.
+
+        `last_offsets` (partition -> offset of its last record in the batch) tells the timer how far
+        each partition's backlog is handled.
+        """
         await self.settled()
         async with self._lock:
             now = self._clock.now()
 
             async def correlate(value: Mapping[str, Any]) -> list[IncidentCommand]:
                 change = AlertChange.from_dict(value)
-                return self.correlator.apply(await self._state(change.scope), change, now)
+                return self.correlator.correlate(await self._state(change.scope), change, now)
 
             commands = await collect_guarded(stage=STAGE, records=records, handler=correlate, dlq=self._topics.dlq)
             await self._send(commands)
+            self._progress.handled(last_offsets or {}, time.monotonic())
 
     async def adopt(self, partitions: set[int]) -> int:
         """Seed every live scope whose `alerts.changes` partition is in `partitions`; return how many were new."""
@@ -159,12 +188,19 @@ class CorrelationShell:
         return len(new)
 
     async def tick(self) -> None:
-        """Advance every cached scope to now."""
+        """Move every cached scope without a backlog on to now."""
         async with self._lock:
-            now = self._clock.now()
+            now, at = self._clock.now(), time.monotonic()
             for state in list(self.states.values()):
-                await self._send(self.correlator.tick(state, now))
+                if self._caught_up(state.scope, at):
+                    await self._send(self.correlator.tick_until(state, now))
             CORRELATION_HELD.set(sum(len(state.held) for state in self.states.values()))
+
+    def _caught_up(self, scope: str, at: float) -> bool:
+        if self._end_offset is None:
+            return True
+        partition = kafka_partition(scope.encode(), self._topics.changes.partitions or 1)
+        return self._progress.caught_up(partition, self._end_offset(partition), at)
 
     async def _state(self, scope: str) -> ScopeState:
         state = self.states.get(scope)
@@ -190,7 +226,14 @@ def register_correlate(
     inputs: CorrelationInputs = CorrelationInputs(),
 ) -> CorrelationShell:
     """Add the correlate agent, its tick and its topology refresh to `app`; return the shell (for tests)."""
-    shell = CorrelationShell(topics, clock, config, inputs)
+
+    def end_offset(partition: int) -> int | None:
+        try:
+            return app.consumer.highwater(TP(topics.names.changes, partition))
+        except Exception:  # noqa: BLE001 - not started, or not assigned (a rebalance): not known
+            return None
+
+    shell = CorrelationShell(topics, clock, config, inputs, end_offset)
 
     @app.on_partitions_revoked.connect
     async def on_revoked(app: faust.App, revoked: Any, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
@@ -220,7 +263,8 @@ def register_correlate(
 
     @app.agent(topics.changes, name=STAGE)
     async def correlate_agent(stream: faust.StreamT) -> None:
-        async for records in stream.take(CORRELATE_BATCH, within=BATCH_WINDOW_S):
-            await shell.handle(records)
+        async for events in stream.take_events(CORRELATE_BATCH, within=BATCH_WINDOW_S):
+            last_offsets = {event.message.partition: event.message.offset for event in events}
+            await shell.handle([event.value for event in events], last_offsets)
 
     return shell

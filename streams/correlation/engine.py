@@ -33,8 +33,17 @@ within `reopen_window` reopens it. Priority (priority.py) is recomputed as an in
 and a PRIORITIZE command is issued when impact, urgency, priority or majority change.
 
 Command ids derive from the incident key, the command kind, the fingerprint and the change id
-only, so replaying the same changes yields the same commands, which the writer drops.
+only, so replaying the same changes yields the same commands, which the writer drops. A firing
+change of an occurrence its incident already has as resolved is such a replay (a worker taking
+over a partition reads changes the dead one had applied) and changes nothing; a re-fire is a
+later occurrence.
 
+**Event time.** The shell correlates each change at the time alertdesk received its alert
+(`correlate`), on the scope's own clock, which never goes back, and ticks first at every
+deadline that falls before it (a hold-down ending, a quiet period). So a backlog (a worker that
+took over a partition, or one catching up after a stall) is grouped as it would have been live:
+a resolve 14 s after its alert finds it released from its 2-s hold-down, not still held. The
+timer moves a scope to wall-clock time (`tick_until`) only once the shell has no backlog for it.
 """
 from __future__ import annotations
 
@@ -51,7 +60,7 @@ from streams.correlation.emit import disposition_command, incident_command
 from streams.correlation.facts import label_group, root_group
 from streams.correlation.moves import IncidentMoves
 from streams.correlation.shared_cause import find_shared_cause, open_shared
-from streams.correlation.state import Held, ScopeState, Suppressed
+from streams.correlation.state import LATEST, Held, ScopeState, Suppressed
 from streams.correlation.topology import Component, Topology
 
 
@@ -65,6 +74,36 @@ class Correlator:
         self._moves = IncidentMoves(self.index, config)
         self._suppressor = suppressor
 
+    # ------------------------------------------------------------------------------- event time
+
+    def correlate(self, state: ScopeState, change: AlertChange, wall_now: datetime) -> list[IncidentCommand]:
+        """Correlate `change` at its receive time (no later than `wall_now`), after the deadlines before it."""
+        commands = self._catch_up(state, min(change.alert.received_at, wall_now))
+        return commands + self.apply(state, change, state.clock)
+
+    def tick_until(self, state: ScopeState, now: datetime) -> list[IncidentCommand]:
+        """Move the scope's clock on to `now`: tick at each deadline on the way, then at `now` itself."""
+        commands = self._catch_up(state, now)
+        return commands + self.tick(state, state.clock)
+
+    def _catch_up(self, state: ScopeState, to: datetime) -> list[IncidentCommand]:
+        """Tick at every deadline of the scope up to `to`, in order, and set its clock to `to` (never back)."""
+        commands: list[IncidentCommand] = []
+        if state.clock is not None and to <= state.clock:
+            return commands
+        while state.due_by <= to:
+            deadline = self.next_deadline(state)
+            if deadline is None or deadline > to:
+                state.due_by = deadline or LATEST
+                break
+            at = deadline if state.clock is None else max(deadline, state.clock)
+            commands += self.tick(state, at)
+            state.clock = at
+            if state.due_by <= at:  # a deadline this tick did not clear waits for the next tick
+                break
+        state.clock = to
+        return commands
+
     # ----------------------------------------------------------------------------------- inputs
 
     def apply(self, state: ScopeState, change: AlertChange, now: datetime) -> list[IncidentCommand]:
@@ -75,8 +114,10 @@ class Correlator:
             return self._resolved(state, change, now)
         if fingerprint in state.fingerprints:
             cluster = state.clusters[state.fingerprints[fingerprint]]
+            member = cluster.members[fingerprint]
+            if not member.firing and alert.starts_at <= member.alert.starts_at:
+                return []  # a replay of an occurrence already resolved here, not a re-fire
             if cluster.is_open or self._moves.reopenable(cluster, now):
-                member = cluster.members[fingerprint]
                 return self._moves.join(state, cluster, change, now, component=member.component, symptom=member.symptom)
             state.forget(cluster)
         if fingerprint in state.held:
@@ -107,6 +148,7 @@ class Correlator:
                 commands += self._moves.resolve_cluster(state, cluster, now)
             elif not cluster.is_open and not self._moves.reopenable(cluster, now):
                 state.forget(cluster)
+        state.due_by = self.next_deadline(state) or LATEST
         return commands
 
     def next_deadline(self, state: ScopeState) -> datetime | None:
@@ -231,6 +273,7 @@ class Correlator:
         if cluster.is_open and not cluster.firing():
             cluster.quiet_since = now
             cluster.quiet_change_id = change.change_id
+            state.expect(now + self.config.quiet_period)
             if self.config.quiet_period <= timedelta(0):
                 commands += self._moves.resolve_cluster(state, cluster, now)
         return commands

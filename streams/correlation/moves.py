@@ -163,6 +163,7 @@ class IncidentMoves:
     ) -> list[IncidentCommand]:
         """Hold the alert back until `until`, waiting for its cause or its group (HOLD, recorded)."""
         state.held[change.alert.fingerprint] = Held(change.alert, change.change_id, component, category, until, group_key)
+        state.expect(until)
         disposition = Disposition(
             DispositionKind.HELD, f"held until {format_instant(until)} for {waiting_for}", "correlation", until
         )
@@ -174,6 +175,7 @@ class IncidentMoves:
         """Resolve an incident whose alerts all resolved (and stayed quiet)."""
         cluster.resolved_at = now
         cluster.quiet_since = None
+        state.expect(now + self.config.reopen_window)
         last = max(cluster.members.values(), key=lambda m: (m.alert.ends_at or m.alert.received_at, m.alert.fingerprint))
         change = AlertChange(ChangeKind.RESOLVED, last.alert, state.scope, cluster.quiet_change_id)
         command = incident_command(CommandKind.RESOLVE, cluster, change, now)

@@ -4,11 +4,16 @@ The state is a cache the correlate shell keeps in memory per scope; the database
 of record, and `incidents/correlation_seed.py` rebuilds a scope's state from it after a
 restart or a rebalance, so a still-firing alert re-attaches instead of opening a duplicate.
 The engine mutates these objects in place, deterministically, with time passed in.
+
+Each scope keeps its own clock (`ScopeState.clock`): the event time it has been correlated up
+to, which never goes back (streams/correlation/engine.py, "Event time"). `due_by` lets the
+engine tell cheaply, per change, whether a deadline (a hold-down, a quiet period) falls before
+the change's time and must be ticked first.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from streams.alerts.model import Alert, Severity
 from streams.correlation.categories import Category
@@ -110,15 +115,32 @@ class Suppressed:
     disposition: Disposition
 
 
+#: `ScopeState.due_by` before the scope's deadlines were ever looked at (a state just read back).
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+#: `ScopeState.due_by` when nothing in the scope waits for a deadline.
+LATEST = datetime.max.replace(tzinfo=timezone.utc)
+
+
 @dataclass
 class ScopeState:
-    """Everything correlation remembers about one scope."""
+    """Everything correlation remembers about one scope.
+
+    `clock` is the event time the scope has been correlated up to (None until its first change
+    or tick). `due_by` is a lower bound of its next deadline: exact after a tick, lowered by
+    every deadline set since (`expect`), EARLIEST when unknown.
+    """
 
     scope: str
     clusters: dict[str, Cluster] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     held: dict[str, Held] = field(default_factory=dict)
     suppressed: dict[str, Suppressed] = field(default_factory=dict)
+    clock: datetime | None = None
+    due_by: datetime = EARLIEST
+
+    def expect(self, deadline: datetime) -> None:
+        """Note a deadline just set (a hold's end, a quiet period's end), so the next change ticks for it."""
+        self.due_by = min(self.due_by, deadline)
 
     def add_member(self, cluster: Cluster, member: Member) -> None:
         """Record `member` on `cluster`, indexed by fingerprint."""

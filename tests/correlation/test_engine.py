@@ -293,3 +293,68 @@ def test_every_hop_of_a_cause_must_explain_the_category() -> None:
     cooling = [u.component.id for u in c.index.causes("web-01", Category.COOLING)]
     assert cooling == ["zone-a", "ac-03", "ac-04"]  # not the UPS room's zone-p, reached through the power feed
     assert "zone-p" in [u.component.id for u in c.index.causes("web-01", Category.AVAILABILITY)]
+
+
+# ------------------------------------------------------------------------------- event time
+
+def received(name: str, resource: str, t: float, *, status: str = "firing", started: float = 0):
+    """The change for an alert alertdesk received at T0 + t (a resolve of the occurrence started at `started`)."""
+    if status == "firing":
+        return change(alert(name, resource, at=T0 + seconds(t)))
+    resolved = alert(name, resource, at=T0 + seconds(started), status="resolved")
+    return change(replace(resolved, ends_at=T0 + seconds(t), received_at=T0 + seconds(t)))
+
+
+def test_a_backlog_is_correlated_at_the_times_its_alerts_were_received() -> None:
+    # Correlated a minute late, at once: the resolve 14 s on still finds the alert released from its hold-down.
+    c, s = engine()
+    late = T0 + seconds(60)
+    assert kinds(c.correlate(s, received("NodeDown", "web-01", 0), late)) == [HOLD]
+    resolved = c.correlate(s, received("NodeDown", "web-01", 14, status="resolved"), late)
+    assert kinds(resolved) == [OPEN, RESOLVE_ALERT, RESOLVE]
+    times = [command.issued_at for command in resolved if command.kind is not PRIORITIZE]
+    assert times == [T0 + seconds(5), T0 + seconds(14), T0 + seconds(14)]
+    assert s.clock == T0 + seconds(14)
+    # The same changes in processing time: the resolve comes while the alert is still held.
+    c, s = engine()
+    c.apply(s, received("NodeDown", "web-01", 0), late)
+    assert kinds(c.apply(s, received("NodeDown", "web-01", 14, status="resolved"), late)) == [SUPPRESS]
+
+
+def test_a_scopes_clock_never_goes_back_and_never_runs_ahead_of_the_wall_clock() -> None:
+    c, s = engine(Topology((), ()))
+    assert c.correlate(s, received("DiskFull", "h1", 100), T0 + seconds(50))[0].issued_at == T0 + seconds(50)
+    assert c.correlate(s, received("DiskFull", "h2", 20), T0 + seconds(60))[0].issued_at == T0 + seconds(50)
+    assert s.clock == T0 + seconds(50)
+    assert c.tick_until(s, T0 + seconds(40)) == [] and s.clock == T0 + seconds(50)
+
+
+def test_the_timer_ticks_at_each_deadline_on_the_way_to_now() -> None:
+    c, s = engine()
+    c.correlate(s, received("NodeDown", "web-01", 0), T0)
+    opened = c.tick_until(s, T0 + seconds(60))
+    assert kinds(opened) == [OPEN] and opened[0].issued_at == T0 + seconds(5)
+    assert s.clock == T0 + seconds(60)
+
+
+def test_the_timer_rechecks_suppressions_at_wall_clock_time() -> None:
+    ends = T0 + seconds(30)
+
+    def suppressor(labels, components, now):
+        return Disposition(DispositionKind.SILENCED, "silence s1", "s1", ends) if now < ends else None
+
+    c, s = Correlator(room(), EngineConfig(), suppressor), ScopeState("dc1")
+    assert kinds(c.correlate(s, received("DiskFull", "web-01", 0), T0)) == [SUPPRESS]
+    assert c.tick_until(s, T0 + seconds(29)) == []
+    assert kinds(c.tick_until(s, T0 + seconds(31))) == [OPEN]
+
+
+def test_a_replayed_firing_change_of_a_resolved_occurrence_changes_nothing() -> None:
+    # A worker taking over a partition re-reads changes the dead one applied: the incident stays resolved.
+    c, s = engine(Topology((), ()))
+    first = received("DiskFull", "h1", 0)
+    c.correlate(s, first, T0)
+    resolved = received("DiskFull", "h1", 10, status="resolved")
+    assert kinds(c.correlate(s, resolved, T0 + seconds(10))) == [RESOLVE_ALERT, RESOLVE]
+    assert c.correlate(s, first, T0 + seconds(20)) == []
+    assert kinds(c.correlate(s, received("DiskFull", "h1", 30), T0 + seconds(30))) == [REOPEN, ATTACH]
