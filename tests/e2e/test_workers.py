@@ -18,7 +18,6 @@ The join: an `alertdesk worker` with no `kafka_bootstrap_servers` joins the brok
 """
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -151,12 +150,6 @@ def storm_env(tmp_path, postgres_env, twilio_fake, fresh_broker: EmbeddedBroker)
     }
 
 
-@pytest.mark.skipif(
-    os.environ.get("ALERTDESK_TEST_FAILOVER") != "1",
-    reason="failed 1 of 15 runs: correlation works in processing time, so the survivor correlating a site's backlog "
-    "at once sees a UPS alert resolve while held and pages twice on a reopen (docs/workers.md, Limits); run with "
-    "ALERTDESK_TEST_FAILOVER=1 to prove fail-over anyway",
-)
 def test_three_workers_one_killed_mid_storm_make_the_incidents_of_one_and_page_once(tmp_path, storm_env, twilio_fake):
     settings = load_settings(CONFIG, environ=storm_env)
     names = topic_names(settings.topic_prefix)
