@@ -8,8 +8,8 @@ Envelopes are taken a batch at a time (up to `NORMALIZE_BATCH`, or whatever arri
 is, not by fingerprint: every alert of a site then passes dedupe on one partition, in the order
 normalize sent it, so a site's changes reach correlation in that order even after a rebalance.
 Keyed by fingerprint, a site's alerts were spread over partitions that a survivor takes over,
-recovers and replays at different moments, and correlation (which works in processing time)
-saw an alert's NEW after its site's later RESOLVEs (docs/workers.md, Limits).
+recovers and replays at different moments, and correlation saw an alert's NEW after its site's
+later RESOLVEs (docs/workers.md, Limits).
 """
 from __future__ import annotations
 
