@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 import aiohttp
 
 from bench import common, records
-from bench.processes import Alertdesk, console_paging
+from bench.processes import Alertdesk, console_paging, postgres_database
 from bench.report import table
 from bench.stats import latency_ms
 
@@ -42,6 +43,7 @@ class LatencyOptions:
     fetch_wait: int = 10
     groups: int = 20
     drain: float = 60.0
+    postgres: str | None = None  # a PostgreSQL server URL: the run uses a fresh database there instead of SQLite
 
 
 async def open_loop(url: str, *, rate: float, duration: float, groups: int, run: str, tick: float = 0.010):
@@ -152,11 +154,15 @@ def unpaged(db_url: str) -> int:
 def run(args: LatencyOptions) -> dict:
     """One run: send, drain, read the database; prints a table; returns the raw results."""
     run_id = time.strftime("%H%M%S")
-    out = {"when": datetime.now(timezone.utc).isoformat(), "args": asdict(args), "versions": common.versions(),
+    out = {"when": datetime.now(timezone.utc).isoformat(), "args": {**asdict(args), "postgres": bool(args.postgres)},
+           "database": "postgresql" if args.postgres else "sqlite", "versions": common.versions(),
            "load_avg_start": open("/proc/loadavg").read().split()[:3]}
     workdir = common.make_workdir(f"lat{args.fetch_wait}")
     env = {"ALERTDESK_FETCH_MAX_WAIT_MS": str(args.fetch_wait), **console_paging(workdir)}
-    with Alertdesk(workdir, env=env) as ad:
+    with ExitStack() as stack:
+        if args.postgres:
+            env["ALERTDESK_DATABASE_URL"] = stack.enter_context(postgres_database(args.postgres))
+        ad = stack.enter_context(Alertdesk(workdir, env=env))
         out["start_to_http_s"] = round(ad.start_s, 1)
         meter = common.CpuMeter(ad.pids())
         m0 = common.scrape_metrics(ad.base)

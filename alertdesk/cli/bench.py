@@ -83,14 +83,16 @@ def latency(
     fetch_wait: int = typer.Option(10, help="ALERTDESK_FETCH_MAX_WAIT_MS of the worker."),
     groups: int = typer.Option(20, min=1, help="Alert names = incidents (each paged once)."),
     drain: float = typer.Option(60.0, help="Max seconds to wait for the writer and the pages after sending."),
+    postgres: Optional[str] = PostgresOption,
     results: Optional[Path] = ResultsOption,
 ) -> None:
     """End to end: alert → incident (per alert) and alert → first page (per incident), p50/p90/p99/max."""
     from bench import latency as bench_latency
 
     options = bench_latency.LatencyOptions(rate=rate, duration=duration, fetch_wait=fetch_wait, groups=groups,
-                                           drain=drain)
-    _save(f"latency-r{int(rate)}-w{fetch_wait}", bench_latency.run(options), results)
+                                           drain=drain, postgres=postgres)
+    database = "-pg" if postgres else ""
+    _save(f"latency-r{int(rate)}-w{fetch_wait}{database}", bench_latency.run(options), results)
 
 
 @bench_app.command("storm")
