@@ -18,9 +18,11 @@ clock (streams/correlation/engine.py). A timer moves every scope on to wall-cloc
 (hold-downs, quiet periods, reopen windows, expired silences), but only a scope whose
 `alerts.changes` partition has no backlog left (streams/partition_progress.py, against the end
 offset the consumer last fetched): a worker catching up on minutes of changes correlates them
-as they happened, not all at the moment it reads them. The topology is reloaded when its revision in the database changes. Changes are
-taken a batch of records at a time; the commands they make go out as one record per
-partition of `incidents.commands` (streams/records.py).
+as they happened, not all at the moment it reads them.
+
+The topology is reloaded when its revision in the database changes. Changes are taken a batch
+of records at a time; the commands they make go out as one record per partition of
+`incidents.commands` (streams/records.py).
 """
 from __future__ import annotations
 
@@ -141,20 +143,31 @@ class CorrelationShell:
     async def _settle(self, partitions: set[int]) -> int:
         """Wait for the writer to apply what was sent for the partitions, then seed their live scopes.
 
-        Returns how many scopes were seeded.
+        Returns how many scopes were seeded. A wait that fails is logged and the scopes are seeded
+        anyway, as after a wait that timed out: their timers must run either way.
         """
         try:
-            if self._inputs.commands_applied is not None:
-                await self._inputs.commands_applied(partitions)
+            await self._wait_for_writer(partitions)
             return await self.adopt(partitions)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - their scopes are still seeded lazily, on their next change
-            log.exception("settling alerts.changes partitions %s failed; their scopes are read on their next change",
-                          sorted(partitions))
+            log.exception("seeding the live scopes of alerts.changes partitions %s failed; they are read on their "
+                          "next change", sorted(partitions))
             return 0
         finally:
             self._progress.started(partitions, time.monotonic())
+
+    async def _wait_for_writer(self, partitions: set[int]) -> None:
+        if self._inputs.commands_applied is None:
+            return
+        try:
+            await self._inputs.commands_applied(partitions)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the state is read as it is, as after the wait's own timeout
+            log.exception("waiting for the incident writer on alerts.changes partitions %s failed; their scopes are "
+                          "read as the database has them", sorted(partitions))
 
     async def handle(self, records: Sequence[Mapping[str, Any]], last_offsets: Mapping[int, int] | None = None) -> None:
         """Correlate a batch of `alerts.changes` records in order, then send the commands they made.

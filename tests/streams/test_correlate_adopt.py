@@ -111,3 +111,19 @@ def test_scopes_are_read_back_only_after_the_writer_applied_the_partitions_comma
     assert waited_for == [{1, 3}]
     assert before == [], "nothing is read back while the writer is behind"
     assert states == sorted(scope for scope in SCOPES if kafka_partition(scope.encode(), PARTITIONS) in {1, 3})
+
+
+def test_scopes_are_still_read_back_when_the_wait_for_the_writer_fails(tmp_path):
+    seeded: list[str] = []
+
+    async def commands_applied(partitions: set[int]) -> bool:
+        raise RuntimeError("an error the wait does not turn into False itself")
+
+    async def scenario() -> list[str]:
+        correlation = shell(tmp_path, seeded, commands_applied=commands_applied)
+        correlation.assigned({2})
+        await asyncio.wait_for(correlation.settled(), 5)
+        return sorted(correlation.states)
+
+    mine = sorted(scope for scope in SCOPES if kafka_partition(scope.encode(), PARTITIONS) == 2)
+    assert asyncio.run(scenario()) == mine
