@@ -8,6 +8,7 @@ with, which faust's co-partitioning of tables already requires.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -25,16 +26,20 @@ def kafka_partition(key: bytes, partitions: int) -> int:
 
 
 async def send_batched(
-    topic: TopicT, items: Sequence[T], *, key_of: Callable[[T], bytes], encode: Callable[[T], Mapping[str, Any]]
+    topic: TopicT, items: Sequence[T], *, key_of: Callable[[T], bytes], encode: Callable[[T], Mapping[str, Any]],
+    delivered: bool = False,
 ) -> int:
     """Send `items` to `topic` in their order, one record per partition (and per `MAX_BATCH_ITEMS`).
 
-    Returns the number of records sent.
+    Returns the number of records sent. With `delivered`, it returns only once the broker has
+    acknowledged every one of them, for a caller that may record its own progress only after
+    its output is safe (dedupe's table, streams/agents/dedupe.py); a failed delivery raises.
     """
     partitions = topic.partitions or 1
-    sent = 0
+    acks = []
     for group in group_by_partition(items, key_of, lambda key: kafka_partition(key, partitions)).values():
         for chunk in chunks(group):
-            await topic.send(key=key_of(chunk[0]), value=batch_record([encode(item) for item in chunk]))
-            sent += 1
-    return sent
+            acks.append(await topic.send(key=key_of(chunk[0]), value=batch_record([encode(item) for item in chunk])))
+    if delivered:
+        await asyncio.gather(*acks)
+    return len(acks)
