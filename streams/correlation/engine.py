@@ -91,13 +91,11 @@ class Correlator:
         commands: list[IncidentCommand] = []
         if state.clock is not None and to <= state.clock:
             return commands
+        if state.due_by <= to:  # a lower bound: make it exact before ticking at it
+            state.due_by = self.next_deadline(state) or LATEST
         while state.due_by <= to:
-            deadline = self.next_deadline(state)
-            if deadline is None or deadline > to:
-                state.due_by = deadline or LATEST
-                break
-            at = deadline if state.clock is None else max(deadline, state.clock)
-            commands += self.tick(state, at)
+            at = state.due_by if state.clock is None else max(state.due_by, state.clock)
+            commands += self.tick(state, at)  # leaves `due_by` exact
             state.clock = at
             if state.due_by <= at:  # a deadline this tick did not clear waits for the next tick
                 break

@@ -26,14 +26,20 @@ def kinds(commands) -> list[CommandKind]:
     return [command.kind for command in commands if command.kind is not PRIORITIZE]
 
 
+def received(name: str, resource: str, t: float, *, status: str = "firing", started: float = 0, **labels):
+    """The change for an alert alertdesk received at T0 + t (a resolve of the occurrence started at `started`)."""
+    if status == "firing":
+        return change(alert(name, resource, at=T0 + seconds(t), **labels))
+    resolved = alert(name, resource, at=T0 + seconds(started), status="resolved", **labels)
+    return change(replace(resolved, ends_at=T0 + seconds(t), received_at=T0 + seconds(t)))
+
+
 def fire(c: Correlator, s: ScopeState, name: str, resource: str, t: float, **labels):
-    return c.apply(s, change(alert(name, resource, at=T0 + seconds(t), **labels)), T0 + seconds(t))
+    return c.apply(s, received(name, resource, t, **labels), T0 + seconds(t))
 
 
 def clear(c: Correlator, s: ScopeState, name: str, resource: str, t: float, started: float = 0, **labels):
-    resolved = alert(name, resource, at=T0 + seconds(started), status="resolved", **labels)
-    resolved = replace(resolved, ends_at=T0 + seconds(t), received_at=T0 + seconds(t))
-    return c.apply(s, change(resolved), T0 + seconds(t))
+    return c.apply(s, received(name, resource, t, status="resolved", started=started, **labels), T0 + seconds(t))
 
 
 # ---------------------------------------------------------------- label grouping (no topology)
@@ -296,14 +302,6 @@ def test_every_hop_of_a_cause_must_explain_the_category() -> None:
 
 
 # ------------------------------------------------------------------------------- event time
-
-def received(name: str, resource: str, t: float, *, status: str = "firing", started: float = 0):
-    """The change for an alert alertdesk received at T0 + t (a resolve of the occurrence started at `started`)."""
-    if status == "firing":
-        return change(alert(name, resource, at=T0 + seconds(t)))
-    resolved = alert(name, resource, at=T0 + seconds(started), status="resolved")
-    return change(replace(resolved, ends_at=T0 + seconds(t), received_at=T0 + seconds(t)))
-
 
 def test_a_backlog_is_correlated_at_the_times_its_alerts_were_received() -> None:
     # Correlated a minute late, at once: the resolve 14 s on still finds the alert released from its hold-down.
