@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from alertdesk.settings import Settings
 from incidents.correlation_seed import live_scopes, seed_scope
 from incidents.silences.catalogue import SilenceCatalogue
-from incidents.topology.store import current_revision, load_topology
+from incidents.topology.store import topology_if_changed
 from streams.agents.correlate import CorrelationInputs, register_correlate
 from streams.app import StreamTopics
 from streams.clock import Clock
@@ -62,12 +62,9 @@ def register_correlation(
     config = engine_config(settings)
     catalogue = SilenceCatalogue(sessions, safety_rules=safety_rules(settings.safety_alertnames))
 
-    def topology() -> tuple[str, Topology]:
+    def topology(known: str | None) -> tuple[str, Topology] | None:
         with sessions() as session:
-            revision = current_revision(session)
-            if revision is None:
-                return "", Topology((), ())
-            return revision.checksum, load_topology(session)
+            return topology_if_changed(session, known)
 
     def seed(scope: str):
         return seed_scope(sessions, scope, now=clock.now(), reopen_window=config.reopen_window)

@@ -112,6 +112,19 @@ def current_revision(session: Session) -> Revision | None:
     return _revision(row) if row is not None else None
 
 
+def topology_if_changed(session: Session, known: str | None) -> tuple[str, Topology] | None:
+    """Return the current revision's checksum and topology, or None when it is still `known`.
+
+    The revision is one indexed row; the topology of a large room is thousands of rows, so the
+    correlate stage's periodic refresh loads it only when it changed ("" stands for "none loaded").
+    """
+    revision = current_revision(session)
+    checksum = "" if revision is None else revision.checksum
+    if checksum == known:
+        return None
+    return checksum, Topology((), ()) if revision is None else load_topology(session)
+
+
 def topology_checksum(topology: Topology) -> str:
     """Return a SHA-256 of the topology's content, in order (same files, same checksum)."""
     content = {

@@ -55,8 +55,10 @@ STAGE = "correlate"
 CORRELATE_BATCH = 64
 log = logging.getLogger(__name__)
 
-#: Returns the topology's revision and the topology (blocking; called in a thread).
-TopologySource = Callable[[], tuple[str, Topology]]
+#: Given the revision in use, returns the current revision and its topology, or None when the revision is
+#: unchanged (blocking; called in a thread). Loading is skipped then: a large room's topology takes ~1 s of
+#: the interpreter to load, which every refresh used to pay (docs/benchmarks.md §15).
+TopologySource = Callable[[str | None], tuple[str, Topology] | None]
 #: Rebuilds one scope's state from the system of record (blocking; called in a thread).
 ScopeSeed = Callable[[str], ScopeState]
 #: Every scope with state in the system of record (blocking; called in a thread).
@@ -99,7 +101,7 @@ class CorrelationShell:
         self._inputs = inputs
         self._end_offset = end_offset
         self._progress = PartitionProgress(inputs.idle_tick_s)
-        self.revision = ""
+        self.revision: str | None = None
         self.correlator = Correlator(Topology((), ()), config, inputs.suppressor)
         self.states: dict[str, ScopeState] = {}
         self._lock = asyncio.Lock()
@@ -109,8 +111,9 @@ class CorrelationShell:
         """Swap in the topology when its revision changed (engine caches are per topology)."""
         if self._inputs.topology is None:
             return
-        revision, topology = await asyncio.to_thread(self._inputs.topology)
-        if revision != self.revision:
+        loaded = await asyncio.to_thread(self._inputs.topology, self.revision)
+        if loaded is not None and loaded[0] != self.revision:
+            revision, topology = loaded
             self.revision = revision
             self.correlator = Correlator(topology, self._config, self._inputs.suppressor)
             log.info("correlation uses topology revision %s (%d components)", revision or "-", len(topology.components))

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from incidents.topology.api import topology_router
 from incidents.topology.startup import load_configured_topology
-from incidents.topology.store import current_revision, load_topology, save_topology
+from incidents.topology.store import current_revision, load_topology, save_topology, topology_if_changed
 from streams.correlation.topology import Component, Dependency, Relation, Topology
 from streams.correlation.topology_files import TopologyError, load_topology_files
 
@@ -42,6 +42,25 @@ def test_round_trip_keeps_every_field_and_the_order(migrated_db):
     assert [u for u in loaded.upstreams("web-01")] == [u for u in example.upstreams("web-01")]
     assert revision == saved.revision
     assert (revision.loaded_at, revision.loaded_by, revision.files) == (NOW, "test", tuple(EXAMPLE))
+
+
+def test_the_topology_is_loaded_again_only_when_its_revision_changed(migrated_db):
+    _, factory = migrated_db
+    with factory() as session:
+        checksum, empty = topology_if_changed(session, None)
+        assert (checksum, len(empty.components)) == ("", 0), "none loaded: the empty topology"
+        assert topology_if_changed(session, "") is None
+    with factory.begin() as session:
+        first = save_topology(session, _small(), source="a", now=NOW).revision
+    with factory() as session:
+        checksum, loaded = topology_if_changed(session, "")
+        assert checksum == first.checksum and list(loaded.components) == ["dc1", "ups-1", "svc"]
+        assert topology_if_changed(session, first.checksum) is None
+    with factory.begin() as session:
+        second = save_topology(session, load_topology_files(EXAMPLE), source="b", now=NOW).revision
+    with factory() as session:
+        checksum, loaded = topology_if_changed(session, first.checksum)
+    assert checksum == second.checksum != first.checksum and len(loaded.components) > 3
 
 
 def test_a_save_replaces_the_whole_topology_and_the_same_content_writes_nothing(migrated_db):
