@@ -136,6 +136,7 @@ def run_pipeline(settings: Settings) -> None:
         if runtime_file is not None:
             stack.callback(runtime_file.unlink, missing_ok=True)
         stack.callback(pipeline.engine.dispose)
+        stack.callback(pipeline.writer.close)
         first_start = bootstrap_access(
             session_factory(pipeline.engine), now=SystemClock().now(), data_dir=settings.data_dir
         )

@@ -27,6 +27,7 @@ from incidents.heartbeats.agent import register_heartbeats
 from incidents.heartbeats.monitor import HeartbeatMonitor
 from incidents.heartbeats.schedule import parse_heartbeats
 from incidents.writer_agent import register_writer
+from incidents.writer_process import WriterProcess
 from streams.agents.dedupe import register_dedupe
 from streams.agents.normalize import register_normalize
 from streams.alerts.flapping import FlapPolicy
@@ -43,11 +44,12 @@ from streams.correlation.priority import parse_matrix
 
 @dataclass(frozen=True)
 class Pipeline:
-    """A wired worker: the faust app, its topics and the database engine it writes to."""
+    """A wired worker: the faust app, its topics, the database engine it writes to and its writer process."""
 
     app: faust.App
     topics: StreamTopics
     engine: Engine
+    writer: WriterProcess
 
 
 def parsers(settings: Settings) -> Mapping[str, Parser]:
@@ -114,7 +116,8 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     register_dedupe(app, topics, clock, flap_policy)
     register_correlation(app, topics, sessions, clock, settings, bootstrap_servers=bootstrap_servers)
     sla = register_sla(app, topics, sessions, clock, settings)
-    register_writer(app, topics, sessions, clock, sla)
+    writer = WriterProcess(sqlalchemy_url(settings.database_url), sla)
+    register_writer(app, topics, writer, clock)
     actions = IncidentActions(
         sessions, topic_publisher(topics.events), clock=clock, matrix=parse_matrix(settings.priority_matrix), sla=sla
     )
@@ -147,4 +150,4 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
     snmp = snmp_receiver(settings, sink, clock)
     if snmp is not None:
         serve_snmp(app, snmp)
-    return Pipeline(app=app, topics=topics, engine=engine)
+    return Pipeline(app=app, topics=topics, engine=engine, writer=writer)

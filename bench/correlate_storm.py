@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--resends", type=int, default=3)
     args = parser.parse_args()
     topology, servers = room(args.racks, args.hosts)
+    topology.precompute()  # as the correlate stage does when it loads a topology revision
     alerts = storm(servers, args.resends)
     correlator, state, dedupe_state = Correlator(topology, EngineConfig()), ScopeState("dc1"), {}
     kinds: Counter[str] = Counter()

@@ -24,7 +24,7 @@ from pathlib import Path
 from alertdesk.db_migrate import upgrade
 from bench.processes import postgres_database
 from incidents.db import create_db_engine, session_factory
-from incidents.writer_agent import apply_in_transaction
+from incidents.store_batch import apply_in_transaction
 from streams.alerts.fingerprint import label_fingerprint
 from streams.alerts.model import Alert, AlertStatus, Severity
 from streams.correlation.commands import CommandKind, IncidentCommand, deterministic_id

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.events import EventKind, IncidentEvent
 from incidents.models import OPEN_STATUSES, CorrelationHold, Incident, IncidentAlert, TimelineEvent, incident_event
@@ -34,6 +34,14 @@ from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
 from incidents.store import apply_command, attach_detail, write_alert_row
 from incidents.store_rows import alert_row_changes, new_alert_row, timeline_row
 from streams.correlation.commands import CommandKind, IncidentCommand
+
+
+def apply_in_transaction(
+    sessions: sessionmaker, commands: Sequence[IncidentCommand], now: datetime, sla: SlaPolicy = DEFAULT_POLICY
+) -> list[IncidentEvent]:
+    """Apply `commands` in order in one committed transaction and return the events they produced."""
+    with sessions() as session, session.begin():
+        return apply_commands(session=session, commands=commands, now=now, sla=sla)
 
 
 def apply_commands(

@@ -10,27 +10,25 @@ One transaction per batch instead of per command is what lets the writer keep up
 one is dead-lettered. Alerts joining and leaving an incident are on its timeline but not
 announced (`TIMELINE_ONLY_KINDS`): no consumer acts on them. A replayed command re-announces
 the same events (stable ids), which consumers handle idempotently. A database that is
-briefly away is waited out (retry with backoff) rather than skipping commands.
+briefly away, or a writer process that died, is waited out (retry with backoff) rather than
+skipping commands. The transactions run in the writer process (`incidents/writer_process.py`),
+so the database work never competes with the alert path's stages for one interpreter.
 """
 from __future__ import annotations
 
-import asyncio
+import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import faust
-from sqlalchemy.orm import sessionmaker
 
-from incidents.db import DATABASE_RETRY
-from incidents.events import TIMELINE_ONLY_KINDS, EventKind, IncidentEvent
+from incidents.events import EventKind
 from incidents.metrics import INCIDENT_COMMANDS, INCIDENTS_OPENED
-from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
-from incidents.store_batch import apply_commands
+from incidents.writer_process import WRITER_RETRY, WriterProcess
 from streams.agents.safety import flatten_guarded, run_batch_guarded
 from streams.app import StreamTopics
 from streams.clock import Clock
-from streams.correlation.commands import IncidentCommand
 from streams.records import BATCH_WINDOW_S, chunks
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
@@ -40,31 +38,26 @@ WRITER_BATCH = 200
 #: one transaction of 20,000 took ~35 s (the session's pending rows make every look-up slower) and
 #: held back every incident of the storm until its commit (docs/benchmarks.md §9).
 WRITER_TRANSACTION = 500
+log = logging.getLogger(__name__)
 
 
-def apply_in_transaction(
-    sessions: sessionmaker, commands: Sequence[IncidentCommand], now: datetime, sla: SlaPolicy = DEFAULT_POLICY
-) -> list[IncidentEvent]:
-    """Apply `commands` in order in one committed transaction and return the events they produced."""
-    with sessions() as session, session.begin():
-        return apply_commands(session=session, commands=commands, now=now, sla=sla)
+def register_writer(app: faust.App, topics: StreamTopics, writer: WriterProcess, clock: Clock) -> None:
+    """Add the incident writer agent to `app`, applying its transactions in `writer`'s process."""
 
-
-def register_writer(
-    app: faust.App, topics: StreamTopics, sessions: sessionmaker, clock: Clock, sla: SlaPolicy = DEFAULT_POLICY
-) -> None:
-    """Add the incident writer agent to `app`; `sla` sets the deadlines of the incidents it opens."""
+    @app.task
+    async def start_writer_process() -> None:
+        try:
+            await writer.start()
+        except Exception:  # noqa: BLE001 - the first batch starts it again, with retries
+            log.exception("starting the writer process failed")
 
     async def write(values: Sequence[Mapping[str, Any]]) -> None:
-        commands = [IncidentCommand.from_dict(value) for value in values]
-        events = await asyncio.to_thread(apply_in_transaction, sessions, commands, clock.now(), sla)
-        for command in commands:
-            INCIDENT_COMMANDS.labels(str(command.kind)).inc()
+        events = await writer.apply(values, clock.now())
+        for kind, count in Counter(str(value.get("kind")) for value in values).items():
+            INCIDENT_COMMANDS.labels(kind).inc(count)
         for event in events:
             if event.kind is EventKind.OPENED:
                 INCIDENTS_OPENED.inc()
-            if event.kind in TIMELINE_ONLY_KINDS:
-                continue
             await topics.events.send(key=str(event.incident_id).encode(), value=event.to_dict())
 
     async def write_one(value: Mapping[str, Any]) -> None:
@@ -81,5 +74,5 @@ def register_writer(
                     batch_handler=write,
                     handler=write_one,
                     dlq=topics.dlq,
-                    retry=DATABASE_RETRY,
+                    retry=WRITER_RETRY,
                 )

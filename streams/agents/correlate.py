@@ -114,6 +114,7 @@ class CorrelationShell:
         loaded = await asyncio.to_thread(self._inputs.topology, self.revision)
         if loaded is not None and loaded[0] != self.revision:
             revision, topology = loaded
+            await asyncio.to_thread(topology.precompute)
             self.revision = revision
             self.correlator = Correlator(topology, self._config, self._inputs.suppressor)
             log.info("correlation uses topology revision %s (%d components)", revision or "-", len(topology.components))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping
 
@@ -67,7 +68,13 @@ def category_of(alert: Alert) -> Category:
     labelled = alert.labels.get("category", "").strip().lower()
     if labelled in _BY_VALUE:
         return _BY_VALUE[labelled]
-    name = _words(alert.name)
+    return _category_of_name(alert.name)
+
+
+@lru_cache(maxsize=4096)
+def _category_of_name(alert_name: str) -> Category:
+    """The category the name suggests; cached, because a storm is a few alert names thousands of times."""
+    name = _words(alert_name)
     for category, pattern in _NAME_PATTERNS:
         if pattern.search(name):
             return category

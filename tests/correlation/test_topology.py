@@ -192,3 +192,12 @@ def test_each_upstream_says_what_it_was_reached_through():
     via = {u.component.id: u.via for u in TOPOLOGY.upstreams("web-01")}
     assert via["sw-a"] is None and via["pdu-a01-1"] is None
     assert via["ups-1"] == "pdu-a01-1" and via["sw-core-1"] == "sw-a" and via["utility-1"] == "ups-1"
+
+
+def test_precomputed_upstreams_are_the_ones_asked_for_one_by_one():
+    precomputed, lazy = _room(), _room()
+    precomputed.precompute()
+    for component_id in lazy.components:
+        assert precomputed.upstreams(component_id) == lazy.upstreams(component_id), component_id
+        assert precomputed.lost_with([component_id]) == lazy.lost_with([component_id]), component_id
+    assert precomputed.upstreams("no-such-component") == ()
