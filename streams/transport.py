@@ -24,6 +24,10 @@ lost nine of eighteen envelopes (the dead worker died before its first commit), 
 therefore rewinds every never-committed stream partition to its beginning, as the group's
 `auto_offset_reset="earliest"` means; each stage is idempotent on what it sees twice. Table
 changelogs are left alone: their recovery seeks them itself.
+
+**Producer buffer.** Table writes are queued in faust's producer buffer, and the consumer waits
+for the buffer to shrink below its bound before it hands out the next record; the bound is
+raised from 100 to `PRODUCER_BUFFER_MESSAGES`.
 """
 from __future__ import annotations
 
@@ -35,6 +39,13 @@ from aiokafka import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 DEFAULT_FETCH_MAX_WAIT_MS = 10
+#: Table changelog messages that may wait unsent before the consumer stops handing out records (a 20,000-alert
+#: storm at most; each is ~1-2 KiB in memory until sent).
+#: faust's 100 made dedupe, which writes a changelog message per fingerprint (400 per record),
+#: wait ~85 ms after each record while the buffer drained one message per loop turn: the storm's
+#: stages ran at ~2,000 alerts/s with dedupe idle most of the time (docs/benchmarks.md §15).
+#: A commit still sends every buffered message before it commits the offsets they follow from.
+PRODUCER_BUFFER_MESSAGES = 20_000
 
 
 def fetch_max_wait_from_url(urls: list[Any]) -> int:
@@ -96,7 +107,16 @@ class Consumer(faust_aiokafka.Consumer):
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
+class Producer(faust_aiokafka.Producer):
+    """faust's aiokafka producer with room for `PRODUCER_BUFFER_MESSAGES` unsent messages."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.buffer.max_messages = PRODUCER_BUFFER_MESSAGES
+
+
 class Transport(faust_aiokafka.Transport):
     """faust's aiokafka transport with a configurable consumer fetch wait."""
 
     Consumer = Consumer
+    Producer = Producer

@@ -1,5 +1,5 @@
-"""The `alertdesk://` transport really sets aiokafka's fetch wait and rewinds never-committed partitions, on a real
-consumer against tansu."""
+"""The `alertdesk://` transport really sets aiokafka's fetch wait and the producer buffer's bound, and rewinds
+never-committed partitions, on a real consumer against tansu."""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +9,13 @@ from aiokafka import TopicPartition
 from faust.contrib.asgi import faust_app_running
 
 from streams.app import StreamConfig, broker_urls
-from streams.transport import ConsumerThread, fetch_max_wait_from_url, fetch_wait_applied, never_committed
+from streams.transport import (
+    PRODUCER_BUFFER_MESSAGES,
+    ConsumerThread,
+    fetch_max_wait_from_url,
+    fetch_wait_applied,
+    never_committed,
+)
 from tests.integration.stream_apps import app_with_sink, stream_config
 
 
@@ -22,6 +28,7 @@ async def test_a_running_faust_consumer_uses_the_configured_fetch_wait(embedded_
         await topics.raw.send(key=b"probe", value={"hello": "tansu"})
         assert await asyncio.wait_for(received.get(), timeout=60) == {"hello": "tansu"}
         assert fetch_wait_applied(thread._consumer) == 37
+        assert app.producer.buffer.max_messages == PRODUCER_BUFFER_MESSAGES, "table writes do not stall the consumer"
 
 
 def test_fetch_wait_comes_from_the_first_broker_url() -> None:
