@@ -13,8 +13,9 @@ back, and commands are idempotent, so the retry is safe). A database that is bri
 reported as `DatabaseAway`, the child dying as `WriterUnavailable`; `WRITER_RETRY` waits both
 out with backoff. Any other error fails the batch with `WriterBatchFailed` (its type and message),
 which makes the agent apply the commands one by one and dead-letter only the bad one. The child
-ignores Ctrl-C and ends when its socket closes, i.e. when the worker stops or dies, after the
-transaction in hand: it is never left behind.
+ignores Ctrl-C and SIGTERM (a terminal and systemd send them to every process of the worker) and
+ends when its socket closes, i.e. when the worker stops or dies, after the transaction in hand:
+it is never left behind.
 """
 from __future__ import annotations
 
@@ -215,7 +216,10 @@ def serve(conn: Connection) -> None:
 
 def main(argv: Sequence[str]) -> None:
     """Entry point of the child: `python -m incidents.writer_process FD`."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker stops it by closing the socket, after the batch
+    # Ctrl-C reaches the whole process group and systemd's stop the whole cgroup; the worker stops the
+    # child itself, by closing the socket, once its own last batch is written.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="alertdesk writer process: %(levelname)s %(message)s")
     serve(Connection(int(argv[1])))
 

@@ -96,6 +96,20 @@ def test_a_writer_process_that_does_not_answer_in_time_is_killed_and_replaced(db
         writer.close()
 
 
+def test_the_process_outlives_ctrl_c_and_sigterm_and_ends_when_its_socket_closes(db_url, migrated_db):
+    writer = WriterProcess(db_url)
+    asyncio.run(writer.start())
+    child = writer.pid
+    for sent in (signal.SIGINT, signal.SIGTERM):  # what a terminal or systemd sends the whole worker
+        os.kill(child, sent)
+    time.sleep(0.3)
+    asyncio.run(writer.apply(STORM, NOW))
+    assert writer.pid == child, "still the same process: the worker decides when it ends"
+    writer.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+
+
 def test_a_batch_that_fails_in_the_process_fails_for_good_and_leaves_nothing(db_url, migrated_db):
     _, sessions = migrated_db
     broken = command(CommandKind.SUPPRESS, "k1").to_dict()  # a suppress without its disposition
