@@ -60,7 +60,9 @@ class WriterBatchFailed(Exception):
 
 
 #: How the writer agent waits out a lost writer process or a database that is briefly away (~30 s).
-WRITER_RETRY = dataclasses.replace(DATABASE_RETRY, transient=(*DATABASE_RETRY.transient, WriterUnavailable, DatabaseAway))
+WRITER_RETRY = dataclasses.replace(
+    DATABASE_RETRY, transient=(*DATABASE_RETRY.transient, WriterUnavailable, DatabaseAway)
+)
 
 
 class WriterProcess:
