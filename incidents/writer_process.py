@@ -144,12 +144,18 @@ class WriterProcess:
                 return
             log.warning("the writer process had ended (exit code %s); starting a new one", code)
         self._stop_child(graceful=False)
-        ours, theirs = socket.socketpair()
+        try:
+            ours, theirs = socket.socketpair()
+        except OSError as exc:  # out of file descriptors, say: worth a retry, not a dead letter
+            raise WriterUnavailable(f"no socket for the writer process: {exc}") from exc
         try:
             self._child = subprocess.Popen(
                 [sys.executable, "-m", "incidents.writer_process", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
             )
+        except OSError as exc:
+            ours.close()
+            raise WriterUnavailable(f"the writer process could not be started: {exc}") from exc
         finally:
             theirs.close()
         self._conn = Connection(ours.detach())

@@ -125,6 +125,24 @@ def test_a_batch_that_fails_in_the_process_fails_for_good_and_leaves_nothing(db_
         writer.close()
 
 
+def test_a_process_that_cannot_be_started_is_reported_transient(db_url, migrated_db, monkeypatch):
+    writer = WriterProcess(db_url)
+
+    def no_process(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr("incidents.writer_process.subprocess.Popen", no_process)
+    with pytest.raises(WriterUnavailable, match="could not be started: .*Too many open files") as raised:
+        asyncio.run(writer.apply(STORM, NOW))
+    assert isinstance(raised.value, WRITER_RETRY.transient), "retried with backoff, not dead-lettered"
+    monkeypatch.undo()
+    try:
+        asyncio.run(writer.apply(STORM, NOW))
+        assert writer.pid is not None
+    finally:
+        writer.close()
+
+
 def test_a_database_that_cannot_be_opened_fails_the_start_with_its_error():
     writer = WriterProcess("not-a-database-url")
     with pytest.raises(WriterUnavailable, match="could not start: ArgumentError"):
