@@ -13,8 +13,8 @@ back, and commands are idempotent, so the retry is safe). A database that is bri
 reported as `DatabaseAway`, the child dying as `WriterUnavailable`; `WRITER_RETRY` waits both
 out with backoff. Any other error fails the batch with `WriterBatchFailed` (its type and message),
 which makes the agent apply the commands one by one and dead-letter only the bad one. The child
-ignores Ctrl-C and SIGTERM (a terminal and systemd send them to every process of the worker) and
-ends when its socket closes, i.e. when the worker stops or dies, after the transaction in hand:
+has a process group of its own (a terminal's Ctrl-C goes to the worker alone), ignores SIGINT and
+SIGTERM (systemd sends them to every process of the unit), and ends when its socket closes, i.e. when the worker stops or dies, after the transaction in hand:
 it is never left behind.
 """
 from __future__ import annotations
@@ -152,6 +152,7 @@ class WriterProcess:
             self._child = subprocess.Popen(
                 [sys.executable, "-m", "incidents.writer_process", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                process_group=0,  # a terminal's Ctrl-C reaches the worker only, even while the child imports
             )
         except OSError as exc:
             ours.close()
@@ -224,8 +225,8 @@ def serve(conn: Connection) -> None:
 
 def main(argv: Sequence[str]) -> None:
     """Entry point of the child: `python -m incidents.writer_process FD`."""
-    # Ctrl-C reaches the whole process group and systemd's stop the whole cgroup; the worker stops the
-    # child itself, by closing the socket, once its own last batch is written.
+    # The child has a process group of its own, but systemd's stop signals the whole cgroup and anyone may
+    # signal the group; the worker stops the child itself, by closing the socket, after its own last batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="alertdesk writer process: %(levelname)s %(message)s")

@@ -100,6 +100,7 @@ def test_the_process_outlives_ctrl_c_and_sigterm_and_ends_when_its_socket_closes
     writer = WriterProcess(db_url)
     asyncio.run(writer.start())
     child = writer.pid
+    assert os.getpgid(child) == child != os.getpgid(0), "a group of its own: a terminal's Ctrl-C does not reach it"
     for sent in (signal.SIGINT, signal.SIGTERM):  # what a terminal or systemd sends the whole worker
         os.kill(child, sent)
     time.sleep(0.3)
