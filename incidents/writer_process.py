@@ -14,8 +14,8 @@ reported as `DatabaseAway`, the child dying as `WriterUnavailable`; `WRITER_RETR
 out with backoff. Any other error fails the batch with `WriterBatchFailed` (its type and message),
 which makes the agent apply the commands one by one and dead-letter only the bad one. The child
 has a process group of its own (a terminal's Ctrl-C goes to the worker alone), ignores SIGINT and
-SIGTERM (systemd sends them to every process of the unit), and ends when its socket closes, i.e. when the worker stops or dies, after the transaction in hand:
-it is never left behind.
+SIGTERM (systemd sends them to every process of the unit), and ends when its socket closes,
+i.e. when the worker stops or dies, after the transaction in hand: it is never left behind.
 """
 from __future__ import annotations
 
