@@ -120,22 +120,28 @@ class WriterProcess:
     def _call(self, request: tuple[list[Mapping[str, Any]], datetime]) -> list[IncidentEvent]:
         with self._guard:
             self._ensure_started()
-            conn = self._conn
-            try:
-                conn.send(request)
-                if not conn.poll(self._reply_timeout_s):
-                    self._stop_child(graceful=False)
-                    raise WriterUnavailable(
-                        f"no answer within {self._reply_timeout_s:g} s; the writer process was killed")
-                kind, payload = conn.recv()
-            except (EOFError, OSError) as exc:
-                code = self._stop_child(graceful=False)
-                raise WriterUnavailable(f"the writer process ended (exit code {code})") from exc
+            kind, payload = self._exchange(request, self._reply_timeout_s, doing="")
         if kind == "ok":
             return payload
         if kind == "transient":
             raise DatabaseAway(payload)
         raise WriterBatchFailed(payload)
+
+    def _exchange(self, message: Any, timeout_s: float, *, doing: str) -> tuple[str, Any]:
+        """Send `message` and return the child's answer; a child that ends or stays silent is stopped.
+
+        Raises:
+            WriterUnavailable: the child ended, or did not answer within `timeout_s` (it is killed).
+        """
+        try:
+            self._conn.send(message)
+            if self._conn.poll(timeout_s):
+                return self._conn.recv()
+        except (EOFError, OSError) as exc:
+            code = self._stop_child(graceful=False)
+            raise WriterUnavailable(f"the writer process ended (exit code {code}){doing}") from exc
+        self._stop_child(graceful=False)
+        raise WriterUnavailable(f"no answer within {timeout_s:g} s{doing}; the writer process was killed")
 
     def _ensure_started(self) -> None:
         if self._child is not None:
@@ -160,17 +166,7 @@ class WriterProcess:
         finally:
             theirs.close()
         self._conn = Connection(ours.detach())
-        try:
-            self._conn.send(self._setup)
-            if not self._conn.poll(self._start_timeout_s):
-                raise WriterUnavailable(f"the writer process did not start within {self._start_timeout_s:g} s")
-            kind, payload = self._conn.recv()
-        except (EOFError, OSError) as exc:
-            code = self._stop_child(graceful=False)
-            raise WriterUnavailable(f"the writer process ended while starting (exit code {code})") from exc
-        except WriterUnavailable:
-            self._stop_child(graceful=False)
-            raise
+        kind, payload = self._exchange(self._setup, self._start_timeout_s, doing=" while starting")
         if kind != "ready":
             self._stop_child(graceful=False)
             raise WriterUnavailable(f"the writer process could not start: {payload}")

@@ -112,12 +112,13 @@ class CorrelationShell:
         if self._inputs.topology is None:
             return
         loaded = await asyncio.to_thread(self._inputs.topology, self.revision)
-        if loaded is not None and loaded[0] != self.revision:
-            revision, topology = loaded
-            await asyncio.to_thread(topology.precompute)
-            self.revision = revision
-            self.correlator = Correlator(topology, self._config, self._inputs.suppressor)
-            log.info("correlation uses topology revision %s (%d components)", revision or "-", len(topology.components))
+        if loaded is None:
+            return
+        revision, topology = loaded
+        await asyncio.to_thread(topology.precompute)
+        self.revision = revision
+        self.correlator = Correlator(topology, self._config, self._inputs.suppressor)
+        log.info("correlation uses topology revision %s (%d components)", revision or "-", len(topology.components))
 
     def forget_scopes(self) -> None:
         """Drop every cached scope and stop settling (after a rebalance the database is asked again)."""

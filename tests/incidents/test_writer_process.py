@@ -18,12 +18,21 @@ from incidents.models import Incident, IncidentAlert
 from incidents.store_batch import apply_in_transaction
 from incidents.writer_process import WRITER_RETRY, WriterBatchFailed, WriterProcess, WriterUnavailable
 from streams.correlation.commands import CommandKind
+from tests.e2e.harness import wait_for
 from tests.incidents.builders import NOW, command
 
 COMMANDS = [command(CommandKind.OPEN, "k1")] + [
     command(CommandKind.ATTACH, "k1", fingerprint=f"fp{n}") for n in range(2, 60)
 ]
 STORM = [cmd.to_dict() for cmd in COMMANDS]  # as the records carry them
+
+
+def ended(pid: int) -> bool:
+    """True once `pid` has exited (a zombie its parent has not reaped yet counts as ended)."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
 
 
 def counts(sessions) -> tuple[int, int]:
@@ -61,7 +70,7 @@ def test_a_process_killed_between_calls_is_replaced_and_one_killed_during_a_call
         asyncio.run(writer.start())
         first = writer.pid
         os.kill(first, signal.SIGKILL)
-        time.sleep(0.2)
+        wait_for(lambda: ended(first), timeout=10, what="the killed writer process to end")
         asyncio.run(writer.apply(STORM[:1], NOW))
         second = writer.pid
         assert second not in (None, first), "a new process took the call"
