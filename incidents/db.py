@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from streams.retry import RetryPolicy
@@ -99,6 +100,26 @@ def _sqlite_begin(connection) -> None:
 def session_factory(engine: Engine) -> sessionmaker:
     """Return the session factory shells open their transactions with."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+Row = TypeVar("Row")
+
+
+def insert_unless_taken(session: Session, row: Row, taken: Callable[[], Row | None]) -> Row:
+    """Insert `row` in a SAVEPOINT; if a concurrent worker committed the same unique key first, return theirs.
+
+    `taken` looks the key up. An IntegrityError it cannot explain (another constraint: a missing
+    parent row, say) is a real error and is raised.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        existing = taken()
+        if existing is None:
+            raise
+        return existing
+    return row
 
 
 #: How agents wait out a database that is briefly away (restart, failover): ~30 s, then dead-letter.

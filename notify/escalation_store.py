@@ -3,6 +3,8 @@
 Functions take `session` keyword-only and never commit. `claim_due` locks due rows with
 `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has one writer), so with several workers each
 due step is taken by exactly one, inside the transaction that also writes its outbox rows.
+`begin` inserts in a SAVEPOINT, so the pager's OPENED and the timer loop's sweep for unpaged
+incidents (notify/unpaged.py) may start the same escalation at once: one row, no error.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from incidents.db import insert_unless_taken
 from notify.directory import EscalationPolicy
 from notify.escalation import EscalationState, EscalationStatus, StepReason, start
 from notify.models import Escalation
@@ -23,7 +26,10 @@ def get(*, session: Session, incident_id: int, lock: bool = False) -> Escalation
 
 
 def begin(*, session: Session, incident_id: int, policy: EscalationPolicy, priority: str, now: datetime) -> Escalation:
-    """Start the incident's escalation with `policy` snapshotted; a second call for the same incident is a no-op."""
+    """Start the incident's escalation with `policy` snapshotted; a second call for the same incident is a no-op.
+
+    A concurrent worker's insert of the same incident's row wins: its row is returned.
+    """
     existing = get(session=session, incident_id=incident_id)
     if existing is not None:
         return existing
@@ -37,9 +43,7 @@ def begin(*, session: Session, incident_id: int, policy: EscalationPolicy, prior
         updated_at=now,
     )
     save(row, start(policy, now), now)
-    session.add(row)
-    session.flush()
-    return row
+    return insert_unless_taken(session, row, lambda: get(session=session, incident_id=incident_id))
 
 
 def restart(*, row: Escalation, policy: EscalationPolicy, priority: str, now: datetime) -> None:

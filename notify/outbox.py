@@ -12,9 +12,9 @@ from enum import StrEnum
 from typing import Sequence
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from incidents.db import insert_unless_taken
 from notify.models import OutboxMessage
 from notify.notifications import PAGING_PURPOSES
 
@@ -45,15 +45,7 @@ def _find(session: Session, page_key: str) -> OutboxMessage | None:
 
 def _insert(session: Session, message: OutboxMessage) -> OutboxMessage:
     """Insert in a SAVEPOINT; if a concurrent worker inserted the same key first, return theirs."""
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        existing = _find(session, message.page_key)
-        if existing is None:  # not our unique key (e.g. the incident row is missing): a real error
-            raise
-        return existing
-    return message
+    return insert_unless_taken(session, message, lambda: _find(session, message.page_key))
 
 
 def has_event(*, session: Session, incident_id: int, event_id: str) -> bool:

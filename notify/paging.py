@@ -7,6 +7,9 @@ Two entry points, both synchronous (run them in a thread) and both one transacti
   those already paged, page the major-incident roles (`notify/paging_events.py`).
 * `run_due_escalations` — the timer loop found escalation steps due: page the next level
   (`notify/escalation_steps.py`).
+* `page_unpaged` — the timer loop's sweep found triggered incidents that are not escalating,
+  because their OPENED or REOPENED never reached the pager: hand it those events again, as
+  recorded on the timeline (`notify/unpaged.py`).
 
 An escalation event (a resolution target breached, a runbook step overdue, a person escalating
 from the desk) pages the next level at once, in the event's transaction; its rows carry the
@@ -21,7 +24,8 @@ second page.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import sessionmaker
 
@@ -33,6 +37,12 @@ from notify.escalation_steps import EscalationSteps
 from notify.message_text import MessageText
 from notify.page_writer import PageWriter
 from notify.paging_events import EventHandlers
+from notify.unpaged import find_unpaged, missed_events
+
+log = logging.getLogger(__name__)
+
+#: How long after an incident opens the sweep may page it: the pager normally has read its OPENED by then.
+UNPAGED_SETTLE = timedelta(seconds=5)
 
 
 class Paging:
@@ -64,6 +74,20 @@ class Paging:
             for row in rows:
                 self._steps.advance(session, row, now)
             return len(rows)
+
+    def page_unpaged(self, now: datetime, limit: int = 100) -> int:
+        """Start escalating every settled triggered incident that is not escalating; return how many were found."""
+        with self._sessions() as session, session.begin():
+            found = find_unpaged(session=session, opened_before=now - UNPAGED_SETTLE, limit=limit)
+            for incident in found:
+                events = missed_events(session=session, incident=incident)
+                log.warning(
+                    "incident %s is triggered but not escalating: handling its %s again",
+                    incident.id, ", ".join(str(e.kind) for e in events),
+                )
+                for event in events:
+                    self._events.handle(session, incident, event, now)
+            return len(found)
 
     def escalate_now(self, incident_id: int, now: datetime) -> bool:
         """Someone asked to escalate (keypress 2): the next level is due now. False if there is nothing to escalate."""

@@ -4,11 +4,16 @@ It runs on every worker. Rows are claimed with `FOR UPDATE SKIP LOCKED` (notify/
 notify/escalation_store.py), so several workers share the timers and a worker that dies leaves
 them for the others. Between ticks it sleeps `interval_s`, or less when woken: the pager wakes it
 after an incident opens, so the first page does not wait for the next tick.
+
+At its first tick and every `sweep_interval` after, it also looks for triggered incidents that
+are not escalating, because their OPENED or REOPENED never reached the pager, and pages them
+(`Paging.page_unpaged`): a page is not lost with the event that should have started it.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 
 from notify.dispatcher import Dispatcher
 from notify.notices import Notices
@@ -20,6 +25,9 @@ log = logging.getLogger(__name__)
 #: After an unexpected error the loop waits this long (doubling, capped) before trying again.
 _ERROR_BACKOFF_S = 1.0
 _ERROR_BACKOFF_CAP_S = 30.0
+
+#: How often the loop looks for triggered incidents that are not escalating.
+SWEEP_INTERVAL = timedelta(seconds=10)
 
 
 class TimerLoop:
@@ -34,14 +42,20 @@ class TimerLoop:
         self._clock = clock
         self._interval_s = interval_s
         self._wake = asyncio.Event()
+        self._next_sweep_at: datetime | None = None
 
     def wake(self) -> None:
         """Run a tick now rather than at the next interval."""
         self._wake.set()
 
     async def tick(self) -> int:
-        """Plan notices, evaluate due escalations, then send due messages, until nothing more is due now; return the work done."""
+        """Page unpaged incidents when a sweep is due, plan notices, evaluate due escalations, then send due messages,
+        until nothing more is due now; return the work done."""
         done = 0
+        now = self._clock.now()
+        if self._next_sweep_at is None or now >= self._next_sweep_at:
+            done += await asyncio.to_thread(self._paging.page_unpaged, now)
+            self._next_sweep_at = now + SWEEP_INTERVAL
         if self._notices is not None:
             done += await asyncio.to_thread(self._notices.run, self._clock.now())
         while True:

@@ -133,6 +133,25 @@ def test_replaying_after_total_loss_of_stream_state_reattaches_to_the_open_incid
     assert len(outbox_rows(sqlite_env["ALERTDESK_DATABASE_URL"])) == 1, "the replay attached: no second page"
 
 
+def test_an_incident_whose_page_was_lost_with_the_embedded_broker_is_paged_at_the_next_start(tmp_path: Path, sqlite_env) -> None:
+    database_url = sqlite_env["ALERTDESK_DATABASE_URL"]
+    with Pipeline(tmp_path, sqlite_env) as pipeline:
+        assert pipeline.post("/api/v2/alerts", [prometheus_alert("UpsOnBattery", instance="ups-2")]).status_code == 200
+        wait_for(lambda: outbox_rows(database_url), timeout=30, what="the incident's page")
+    # What a stop between the writer's commit and the pager's read leaves: an incident nobody escalated, and
+    # its OPENED event gone with the embedded broker's memory.
+    engine = create_engine(sqlalchemy_url(database_url))
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM outbox"))
+        conn.execute(text("DELETE FROM escalations"))
+    engine.dispose()
+    with Pipeline(tmp_path, sqlite_env) as pipeline:
+        (incident,) = pipeline.incidents()
+        rows = wait_for(lambda: outbox_rows(database_url), timeout=30, what="the page from the start-up sweep")
+        assert [row[0] for row in rows] == [incident["id"]]
+        assert "is triggered but not escalating" in pipeline.output()
+
+
 def test_ctrl_c_stops_everything_and_leaves_no_broker_behind(tmp_path: Path, sqlite_env) -> None:
     pipeline = Pipeline(tmp_path, sqlite_env).start()
     brokers = [pid for pid in child_pids(pipeline.process.pid) if "tansu" in Path(f"/proc/{pid}/cmdline").read_text()]

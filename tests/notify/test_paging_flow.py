@@ -214,10 +214,10 @@ async def test_a_merged_incident_stops_paging_and_tells_those_paged_to_follow_th
     paging, loop, sms, voice = setup
     paging.handle_event(make_event(EventKind.OPENED, incident_id), clock.now())
     await loop.tick()
-    with sessions() as session, session.begin():
+    with sessions() as session, session.begin():  # someone is already on the survivor: it pages nobody here
         survivor = Incident(
             incident_key="inc-dc1-0", group_key="site=dc1/core", title="Core switch down", severity="critical",
-            status="triggered", site="dc1", alert_count=9, opened_at=clock.now(), updated_at=clock.now(),
+            status="acknowledged", site="dc1", alert_count=9, opened_at=clock.now(), updated_at=clock.now(),
         )
         session.add(survivor)
         session.flush()
