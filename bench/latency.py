@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -136,9 +137,21 @@ def read_latencies(db_url: str, sent_at: dict[str, float], accepted: set[str]) -
     return {
         "recorded": len(recorded), "never_recorded": len(accepted - recorded.keys()), "incidents": len(alerts),
         "latency_ms": latency_ms([recorded[r] - sent_at[r] for r in recorded]),
+        "slowest_by_send_second": slowest_by_send_second(recorded, sent_at),
         "incidents_paged": len(paged), "alert_to_first_page_ms": latency_ms(paged),
         "starts_at_vs_send_max_abs_ms": round(1000 * max(skew), 3) if skew else None,
     }
+
+
+def slowest_by_send_second(recorded: dict[str, float], sent_at: dict[str, float], share: float = 0.01) -> dict[int, int]:
+    """When the slowest `share` of alerts were sent: {second of the run: how many}. A tail that comes
+    in bursts at fixed intervals points at a periodic job; one spread evenly, at queueing."""
+    if not recorded:
+        return {}
+    start = min(sent_at.values())
+    ranked = sorted(recorded, key=lambda r: recorded[r] - sent_at[r], reverse=True)
+    slowest = ranked[: max(1, int(len(ranked) * share))]
+    return dict(sorted(Counter(int(sent_at[r] - start) for r in slowest).items()))
 
 
 def unrecorded(db_url: str, accepted: set[str]) -> int:
@@ -193,4 +206,5 @@ def run(args: LatencyOptions) -> dict:
     ]))
     for stage, row in out["stages"].items():
         print(f"    stage {stage:16s} {row}", flush=True)
+    print(f"    slowest 1 % by second of the run: {res['slowest_by_send_second']}", flush=True)
     return out

@@ -25,6 +25,7 @@ second page.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import sessionmaker
@@ -62,10 +63,22 @@ class Paging:
 
     def handle_event(self, event: IncidentEvent, now: datetime) -> None:
         """Apply one incident event to the incident's escalation (idempotent)."""
+        self.handle_events([event], now)
+
+    def handle_events(self, events: Sequence[IncidentEvent], now: datetime) -> None:
+        """Apply incident events, in order, in one transaction (idempotent; all or nothing).
+
+        One transaction for a burst of events, not one each: on SQLite every transaction waits for
+        the one write lock the incident writer needs too. Kinds paging does not follow take none.
+        """
+        followed = [event for event in events if self._events.follows(event.kind)]
+        if not followed:
+            return
         with self._sessions() as session, session.begin():
-            incident = session.get(Incident, event.incident_id)
-            if incident is not None:
-                self._events.handle(session, incident, event, now)
+            for event in followed:
+                incident = session.get(Incident, event.incident_id)
+                if incident is not None:
+                    self._events.handle(session, incident, event, now)
 
     def run_due_escalations(self, now: datetime, limit: int = 100) -> int:
         """Page the next level of every escalation that is due; return how many were evaluated."""

@@ -32,6 +32,11 @@ class EventHandlers:
         self._writer = writer
         self._steps = steps
 
+    @staticmethod
+    def follows(kind: EventKind) -> bool:
+        """Whether events of `kind` change anything here (the others need no transaction at all)."""
+        return kind in _EVENT_HANDLERS
+
     def handle(self, session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> None:
         """Apply one event to its incident's escalation (idempotent); kinds paging does not follow are ignored."""
         handler = _EVENT_HANDLERS.get(event.kind)

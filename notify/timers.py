@@ -70,6 +70,9 @@ class TimerLoop:
         """Tick forever; an error is logged and retried with capped backoff, never ends the loop."""
         backoff = _ERROR_BACKOFF_S
         while True:
+            # Cleared before the tick, not after: a wake-up that arrives while a tick runs (an incident
+            # opened meanwhile) starts the next tick at once instead of being lost until the interval.
+            self._wake.clear()
             try:
                 await self.tick()
                 backoff = _ERROR_BACKOFF_S
@@ -77,7 +80,6 @@ class TimerLoop:
             except Exception:
                 log.exception("paging timer tick failed; retrying in %.1fs", backoff)
                 wait, backoff = backoff, min(backoff * 2, _ERROR_BACKOFF_CAP_S)
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), wait)
             except TimeoutError:

@@ -29,25 +29,33 @@ class RunbookService(ExecutionMoves):
 
     async def on_event(self, event: IncidentEvent) -> list[IncidentEvent]:
         """Start or offer the runbooks an incident event calls for (idempotent: a replay starts nothing new)."""
+        return await self.on_events([event])
 
-        def transaction(session: Session) -> list[IncidentEvent]:
-            incident = queries.incident_row(session=session, incident_id=event.incident_id)
-            if incident is None:
-                return []
-            events = []
-            for decision in decide_starts(str(event.kind), queries.view_of(incident), self.catalogue.all()):
-                _, started = store.start_execution(
-                    session=session, runbook=self.runbook(decision.runbook_id), incident_id=incident.id,
-                    start=decision.start, start_key=f"auto/{incident.id}/{decision.runbook_id}", actor="system",
-                    via="system", now=now,
-                )
-                events.extend(started)
-            return events
-
-        if str(event.kind) not in EVENT_WHEN:
+    async def on_events(self, events: Sequence[IncidentEvent]) -> list[IncidentEvent]:
+        """`on_event` for a burst of events, in order, in one transaction: on SQLite each transaction waits
+        for the write lock the incident writer needs too. Kinds no trigger looks at take none."""
+        relevant = [event for event in events if str(event.kind) in EVENT_WHEN]
+        if not relevant:
             return []
         now = self._clock.now()
-        started = await self._transactions.run(transaction, f"start runbooks for incident {event.incident_id}")
+
+        def transaction(session: Session) -> list[IncidentEvent]:
+            started: list[IncidentEvent] = []
+            for event in relevant:
+                incident = queries.incident_row(session=session, incident_id=event.incident_id)
+                if incident is None:
+                    continue
+                for decision in decide_starts(str(event.kind), queries.view_of(incident), self.catalogue.all()):
+                    _, events_of_start = store.start_execution(
+                        session=session, runbook=self.runbook(decision.runbook_id), incident_id=incident.id,
+                        start=decision.start, start_key=f"auto/{incident.id}/{decision.runbook_id}", actor="system",
+                        via="system", now=now,
+                    )
+                    started.extend(events_of_start)
+            return started
+
+        ids = ", ".join(sorted({str(event.incident_id) for event in relevant}))
+        started = await self._transactions.run(transaction, f"start runbooks for incident(s) {ids}")
         return await self._transactions.announce(started)
 
     async def start(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from incidents.events import EventKind
 from incidents.models import Incident
@@ -232,3 +232,33 @@ async def test_a_merged_incident_stops_paging_and_tells_those_paged_to_follow_th
     assert f"已并入 #{survivor_id}" in sms.sent[-1][1] and voice.sent == []
     statuses = {(r.contact, r.purpose): (r.status, r.reason) for r in rows(sessions, incident_id) if r.recipient == "li.wei"}
     assert statuses[("phone", "page")] == ("cancelled", "merged")
+
+
+async def test_a_burst_of_events_is_handled_in_one_transaction_and_kinds_paging_ignores_take_none(
+    sessions, incident_id, clock, setup
+):
+    paging, loop, sms, _ = setup
+    with sessions() as session, session.begin():
+        other = Incident(
+            incident_key="inc-dc1-2", group_key="site=dc1/2", title="UPSOnBattery at site dc1", severity="critical",
+            status="triggered", site="dc1", priority="P2", alert_count=1, opened_at=clock.now(), updated_at=clock.now(),
+        )
+        session.add(other)
+        session.flush()
+        other_id = other.id
+    transactions = []
+    event.listen(sessions.kw["bind"], "begin", transactions.append)
+    burst = [make_event(EventKind.OPENED, incident_id), make_event(EventKind.OPENED, other_id),
+             make_event(EventKind.MAJOR_DECLARED, incident_id), make_event(EventKind.ASSIGNED, other_id)]
+    paging.handle_events(burst, clock.now())
+    assert len(transactions) == 1
+    paging.handle_events([make_event(EventKind.ASSIGNED, other_id)], clock.now())
+    assert len(transactions) == 1
+    paging.handle_events(burst, clock.now())  # replayed
+    await loop.tick()
+    texts = sorted((r.incident_id, r.recipient, r.status, r.reason)
+                   for r in rows(sessions, incident_id) + rows(sessions, other_id) if r.channel == "sms")
+    assert texts == [(incident_id, "duty", "sent", "major"), (incident_id, "li.wei", "sent", "first"),
+                     (other_id, "li.wei", "sent", "first")]
+    with sessions() as session:
+        assert len(session.scalars(select(Escalation)).all()) == 2

@@ -3,7 +3,7 @@ allow-list, overdue timer, timeline, pending steps, drills and their report, and
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from access.web import Role
 from incidents.models import Incident, TimelineEvent
@@ -38,6 +38,22 @@ async def test_a_matching_incident_starts_its_runbooks_once_and_says_so_on_the_t
     with desk.sessions() as session:
         details = session.scalars(select(TimelineEvent.detail).where(TimelineEvent.kind == "runbook_started")).all()
     assert any("UPS on battery / utility power loss started by system" in d for d in details)
+
+
+async def test_a_burst_of_events_starts_each_incidents_runbooks_once_in_one_transaction(desk):
+    ups = add_incident(desk.sessions, alertname="UPSOnBattery")
+    other = add_incident(desk.sessions, key="i2")
+    burst = [opened(ups), opened(other), opened(ups, "major_declared"), opened(ups, "note_added")]
+    transactions = []
+    event.listen(desk.sessions.kw["bind"], "begin", transactions.append)
+    started = await desk.service.on_events(burst)
+    assert len(transactions) == 1
+    assert sorted((e.incident_id, e.detail.split()[1]) for e in started) == [
+        (ups, "sample"), (ups, "ups-on-battery"), (other, "sample"), (other, "ups-on-battery"),
+    ]
+    assert await desk.service.on_events(burst) == []  # replayed: nothing new
+    assert await desk.service.on_events([opened(ups, "note_added")]) == []  # no trigger looks at notes
+    assert len(transactions) == 2  # ... and that took no transaction
 
 
 async def test_steps_are_signed_off_by_named_operators_and_a_dangerous_one_needs_a_second(desk):
