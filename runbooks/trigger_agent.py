@@ -2,8 +2,9 @@
 
 The agent reads like a sentence: decode the events, let the service start what the pure trigger
 rules pick, idempotently (`runbook_executions.start_key`). Events are taken in small batches and
-handled in one transaction (one by one if it fails, so only a bad event is dead-lettered). The tick only claims durable rows
-(`runbook_step_runs.due_at`), so a restart or a second worker loses and doubles nothing.
+handled in one transaction (one by one if it fails, so only a bad event is dead-lettered). The
+tick only claims durable rows (`runbook_step_runs.due_at`), so a restart or a second worker
+loses and doubles nothing.
 """
 from __future__ import annotations
 

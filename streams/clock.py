@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -41,8 +42,12 @@ class FakeClock:
         return self.current
 
 
+@lru_cache(maxsize=4096)
 def parse_instant(text: str) -> datetime:
     """Parse an RFC 3339 / ISO 8601 timestamp into an aware UTC datetime.
+
+    Cached: the alerts of a storm share a handful of instants (one envelope's receive time, the
+    storm's start), and each stage decodes and encodes every alert's instants again.
 
     Raises:
         ValueError: if the text is not a timestamp or has no timezone.
@@ -53,6 +58,7 @@ def parse_instant(text: str) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+@lru_cache(maxsize=4096)
 def format_instant(value: datetime) -> str:
-    """Format an aware datetime as RFC 3339 UTC with milliseconds."""
+    """Format an aware datetime as RFC 3339 UTC with milliseconds (cached, as `parse_instant`)."""
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -6,6 +6,8 @@ empty caches, when the topology changes).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from streams.alerts.model import Alert
 from streams.correlation.categories import CAUSE_RELATIONS, Category
 from streams.correlation.topology import CONTAINERS, SERVICE_KIND, Component, Relation, Topology, Upstream
@@ -16,6 +18,16 @@ COMPONENT_LABELS = ("component", "device", "instance", "host", "hostname", "node
 _NOT_DEVICES = frozenset(CONTAINERS) | {SERVICE_KIND, "sensor", "cooling_zone"}
 
 
+@dataclass(frozen=True)
+class Loss:
+    """What a root takes down: devices, and the services' ids and criticalities (ready-made: every alert
+    joining a big incident re-assesses its priority, and a power root can take hundreds of services down)."""
+
+    devices: int
+    service_ids: tuple[str, ...] = ()
+    criticalities: tuple[str, ...] = ()
+
+
 class CauseIndex:
     """Cached topology questions of correlation: component of an alert, causes, losses, upstreams."""
 
@@ -23,7 +35,7 @@ class CauseIndex:
         self.topology = topology
         self._causes: dict[tuple[str, Category], tuple[Upstream, ...]] = {}
         self._cause_ids: dict[tuple[str, Category], frozenset[str]] = {}
-        self._loss: dict[str, tuple[int, tuple[Component, ...]]] = {}
+        self._loss: dict[str, Loss] = {}
         self._touched: dict[str, frozenset[str]] = {}
 
     def component_of(self, alert: Alert) -> Component | None:
@@ -61,12 +73,14 @@ class CauseIndex:
             self._cause_ids[key] = frozenset(u.component.id for u in self.causes(component_id, category))
         return self._cause_ids[key]
 
-    def loss(self, root_id: str) -> tuple[int, tuple[Component, ...]]:
+    def loss(self, root_id: str) -> Loss:
         """How many devices and which services the root takes down."""
         if root_id not in self._loss:
             lost = self.topology.lost_with([root_id])
             devices = sum(1 for cid in lost if self.topology.components[cid].kind not in _NOT_DEVICES)
-            self._loss[root_id] = (devices, self.topology.services_affected([root_id], lost_only=True))
+            services = self.topology.services_affected([root_id], lost_only=True)
+            ids, criticalities = tuple(s.id for s in services), tuple(s.criticality or "" for s in services)
+            self._loss[root_id] = Loss(devices, ids, criticalities)
         return self._loss[root_id]
 
     def touched(self, component: Component | None) -> frozenset[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from streams.alerts.model import Alert
 from streams.correlation.categories import Category
-from streams.correlation.causes import CauseIndex
+from streams.correlation.causes import CauseIndex, Loss
 from streams.correlation.commands import IncidentFacts
 from streams.correlation.priority import PriorityPolicy, assess
 from streams.correlation.state import Cluster
@@ -21,17 +21,15 @@ _LOSS_CATEGORIES = frozenset({Category.POWER, Category.COOLING, Category.NETWORK
 def incident_facts(cluster: Cluster, index: CauseIndex, policy: PriorityPolicy) -> IncidentFacts:
     """The cluster's root, category, ITIL impact/urgency/priority and majority, as of now."""
     root = index.topology.get(cluster.root) if cluster.root else None
-    if root is not None and cluster.category in _LOSS_CATEGORIES:
-        affected, services = index.loss(root.id)
-    else:
-        affected, services = len(cluster.components), ()
+    takes_down = root is not None and cluster.category in _LOSS_CATEGORIES
+    loss = index.loss(root.id) if takes_down else Loss(len(cluster.components))
     cooling_sensors = 0
     if cluster.category is Category.COOLING and root is not None and root.kind in ("cooling_zone", "air_conditioner"):
         cooling_sensors = len(cluster.cooling_components)
     assessment = assess(
         severity=cluster.severity,
-        affected_devices=affected,
-        service_criticalities=[s.criticality or "" for s in services],
+        affected_devices=loss.devices,
+        service_criticalities=loss.criticalities,
         rise_per_minute=cluster.rise_per_minute(),
         alert_names=cluster.names,
         cooling_sensors=cooling_sensors,
@@ -48,8 +46,8 @@ def incident_facts(cluster: Cluster, index: CauseIndex, policy: PriorityPolicy) 
         priority=assessment.priority,
         major=assessment.major,
         major_reason=assessment.major_reason,
-        services=tuple(s.id for s in services),
-        affected=affected,
+        services=loss.service_ids,
+        affected=loss.devices,
     )
 
 
