@@ -5,13 +5,14 @@ Times are RFC 3339 UTC strings (`format_instant`); nothing here writes or commit
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from incidents.models import Incident
+from incidents.models import Incident, IncidentAlert
 from runbooks.execution import ACTIVE, FINISHED, ExecutionStatus, StepStatus
 from runbooks.models import RunbookExecution, RunbookStepRun
 from runbooks.render import IncidentContext, incident_context
@@ -150,9 +151,27 @@ def context_of(incident: Incident) -> IncidentContext:
 
 
 def view_of(incident: Incident) -> IncidentView:
-    """What triggers look at."""
+    """What triggers look at, from an incident loaded with its alerts."""
+    return _view(incident, tuple((a.name, dict(a.labels or {})) for a in incident.alerts))
+
+
+def trigger_view(*, session: Session, incident: Incident) -> IncidentView:
+    """What triggers look at, reading only the alerts' names and labels: a storm's incident holds
+    thousands of alerts, and loading each as an object took the trigger ~0.2 s per event."""
+    query = select(IncidentAlert.name, IncidentAlert.labels).where(IncidentAlert.incident_id == incident.id)
+    return _view(incident, tuple((name, dict(labels or {})) for name, labels in session.execute(query)))
+
+
+def _view(incident: Incident, alerts: tuple[tuple[str, dict[str, str]], ...]) -> IncidentView:
     return IncidentView(
         id=incident.id, status=incident.status, category=incident.category, root_kind=incident.root_kind,
-        priority=incident.priority, major=incident.major, drill=incident.drill,
-        alerts=tuple((a.name, dict(a.labels or {})) for a in incident.alerts),
+        priority=incident.priority, major=incident.major, drill=incident.drill, alerts=alerts,
     )
+
+
+def started_keys(*, session: Session, start_keys: Sequence[str]) -> set[str]:
+    """Which of `start_keys` have started an execution already."""
+    if not start_keys:
+        return set()
+    query = select(RunbookExecution.start_key).where(RunbookExecution.start_key.in_(start_keys))
+    return set(session.scalars(query))

@@ -16,12 +16,13 @@ from typing import Sequence
 from sqlalchemy.orm import Session
 
 from incidents.events import IncidentEvent
+from incidents.models import Incident
 from runbooks import queries, store
 from runbooks.drill_store import open_drill_incident
 from runbooks.drills import DrillReport, drill_report
 from runbooks.execution_moves import ExecutionMoves
 from runbooks.model import Start
-from runbooks.triggers import EVENT_WHEN, decide_starts
+from runbooks.triggers import EVENT_WHEN, auto_start_key, decide_starts, startable
 
 
 class RunbookService(ExecutionMoves):
@@ -42,14 +43,23 @@ class RunbookService(ExecutionMoves):
         def transaction(session: Session) -> list[IncidentEvent]:
             started: list[IncidentEvent] = []
             for event in relevant:
-                incident = queries.incident_row(session=session, incident_id=event.incident_id)
+                incident = session.get(Incident, event.incident_id)
                 if incident is None:
                     continue
-                for decision in decide_starts(str(event.kind), queries.view_of(incident), self.catalogue.all()):
+                # Runbooks started already are skipped before the incident's alerts are read: a growing
+                # incident's every PRIORITY_CHANGED would read its thousands of alerts again for nothing.
+                candidates = startable(str(event.kind), self.catalogue.all())
+                keys = {runbook.id: auto_start_key(incident.id, runbook.id) for runbook in candidates}
+                done = queries.started_keys(session=session, start_keys=list(keys.values()))
+                waiting = [runbook for runbook in candidates if keys[runbook.id] not in done]
+                if not waiting:
+                    continue
+                view = queries.trigger_view(session=session, incident=incident)
+                for decision in decide_starts(str(event.kind), view, waiting):
                     _, events_of_start = store.start_execution(
                         session=session, runbook=self.runbook(decision.runbook_id), incident_id=incident.id,
-                        start=decision.start, start_key=f"auto/{incident.id}/{decision.runbook_id}", actor="system",
-                        via="system", now=now,
+                        start=decision.start, start_key=keys[decision.runbook_id], actor="system", via="system",
+                        now=now,
                     )
                     started.extend(events_of_start)
             return started

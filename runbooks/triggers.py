@@ -67,13 +67,27 @@ def matches(runbook: Runbook, incident: IncidentView) -> bool:
     return any(clause_matches(clause, incident) for clause in runbook.trigger.match)
 
 
+def auto_start_key(incident_id: int, runbook_id: str) -> str:
+    """The start key of the trigger's start of a runbook on an incident: at most one such start each."""
+    return f"auto/{incident_id}/{runbook_id}"
+
+
+def startable(event_kind: str, runbooks: Iterable[Runbook]) -> list[Runbook]:
+    """The runbooks an event of `event_kind` may start or offer, before looking at the incident."""
+    when = EVENT_WHEN.get(event_kind)
+    if when is None:
+        return []
+    return [
+        runbook for runbook in runbooks if runbook.trigger.start is not Start.MANUAL and when in runbook.trigger.when
+    ]
+
+
 def decide_starts(event_kind: str, incident: IncidentView, runbooks: Iterable[Runbook]) -> list[StartDecision]:
     """The runbooks to start or offer after `event_kind` on `incident` (the store ignores ones already started)."""
-    when = EVENT_WHEN.get(event_kind)
-    if when is None or incident.drill or incident.status not in _OPEN:
+    if incident.drill or incident.status not in _OPEN:
         return []
     return [
         StartDecision(runbook.id, runbook.trigger.start)
-        for runbook in runbooks
-        if runbook.trigger.start is not Start.MANUAL and when in runbook.trigger.when and matches(runbook, incident)
+        for runbook in startable(event_kind, runbooks)
+        if matches(runbook, incident)
     ]

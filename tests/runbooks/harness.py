@@ -53,9 +53,10 @@ class Desk:
         return [str(event.kind) for event in self.published]
 
 
-def make_desk(sessions: sessionmaker, allowed: frozenset[str] = frozenset({"echo"})) -> Desk:
+def make_desk(sessions: sessionmaker, allowed: frozenset[str] = frozenset({"echo"}), *, only_sample: bool = False) -> Desk:
+    """The runbook service over the shipped catalogue and the sample runbook (`only_sample`: that one alone)."""
     clock = FakeClock(NOW)
-    catalogue = Catalogue({**load_catalogue().runbooks, "sample": sample_runbook()})
+    catalogue = Catalogue({**({} if only_sample else load_catalogue().runbooks), "sample": sample_runbook()})
     published: list[IncidentEvent] = []
 
     async def publish(event: IncidentEvent) -> None:

@@ -56,6 +56,21 @@ async def test_a_burst_of_events_starts_each_incidents_runbooks_once_in_one_tran
     assert len(transactions) == 2  # ... and that took no transaction
 
 
+async def test_an_event_whose_runbooks_all_started_reads_no_alerts_and_others_read_only_names_and_labels(migrated_db):
+    desk = make_desk(migrated_db[1], only_sample=True)  # starts on opened and major
+    incident_id = add_incident(desk.sessions)
+    assert len(await desk.service.on_events([opened(incident_id)])) == 1
+    statements: list[str] = []
+    event.listen(desk.sessions.kw["bind"], "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert await desk.service.on_events([opened(incident_id), opened(incident_id, "major_declared")]) == []
+    assert statements and not [sql for sql in statements if "incident_alerts" in sql]
+    other = add_incident(desk.sessions, key="i2", category="network", priority="P3", alertname="Other")
+    statements.clear()
+    assert await desk.service.on_events([opened(other)]) == []  # nothing matches, so its alerts were read
+    (alerts_read,) = [sql for sql in statements if "incident_alerts" in sql]
+    assert alerts_read.startswith("SELECT incident_alerts.name, incident_alerts.labels \nFROM incident_alerts")
+
+
 async def test_steps_are_signed_off_by_named_operators_and_a_dangerous_one_needs_a_second(desk):
     incident_id = add_incident(desk.sessions, category="other", root_kind=None)
     client = desk.client()
