@@ -5,7 +5,7 @@ notify/escalation_store.py), so several workers share the timers and a worker th
 them for the others. Between ticks it sleeps `interval_s`, or less when woken: the pager wakes it
 after an incident opens, so the first page does not wait for the next tick.
 
-At its first tick and every `sweep_interval` after, it also looks for triggered incidents that
+At its first tick and every `SWEEP_INTERVAL` after, it also looks for triggered incidents that
 are not escalating, because their OPENED or REOPENED never reached the pager, and pages them
 (`Paging.page_unpaged`): a page is not lost with the event that should have started it.
 """

@@ -54,6 +54,18 @@ def rows(sessions, incident_id):
         return session.scalars(select(OutboxMessage).where(OutboxMessage.incident_id == incident_id).order_by(OutboxMessage.id)).all()
 
 
+def add_second_incident(sessions, clock) -> int:
+    """A second triggered P2 incident at the same site; returns its id."""
+    with sessions() as session, session.begin():
+        other = Incident(
+            incident_key="inc-dc1-2", group_key="site=dc1/2", title="UPSOnBattery at site dc1", severity="critical",
+            status="triggered", site="dc1", priority="P2", alert_count=1, opened_at=clock.now(), updated_at=clock.now(),
+        )
+        session.add(other)
+        session.flush()
+        return other.id
+
+
 def set_status(sessions, incident_id, status):
     with sessions() as session, session.begin():
         session.get(Incident, incident_id).status = status
@@ -191,14 +203,7 @@ async def test_resolved_incident_stops_paging_even_if_the_event_was_lost(session
 
 async def test_two_calls_due_at_once_to_one_phone_are_placed_one_after_the_other(sessions, incident_id, clock, setup):
     paging, loop, sms, voice = setup
-    with sessions() as session, session.begin():
-        other = Incident(
-            incident_key="inc-dc1-2", group_key="site=dc1/2", title="UPSOnBattery at site dc1", severity="critical",
-            status="triggered", site="dc1", priority="P2", alert_count=1, opened_at=clock.now(), updated_at=clock.now(),
-        )
-        session.add(other)
-        session.flush()
-        other_id = other.id
+    other_id = add_second_incident(sessions, clock)
     for incident in (incident_id, other_id):
         paging.handle_event(make_event(EventKind.OPENED, incident), clock.now())
     await loop.tick()
@@ -238,14 +243,7 @@ async def test_a_burst_of_events_is_handled_in_one_transaction_and_kinds_paging_
     sessions, incident_id, clock, setup
 ):
     paging, loop, sms, _ = setup
-    with sessions() as session, session.begin():
-        other = Incident(
-            incident_key="inc-dc1-2", group_key="site=dc1/2", title="UPSOnBattery at site dc1", severity="critical",
-            status="triggered", site="dc1", priority="P2", alert_count=1, opened_at=clock.now(), updated_at=clock.now(),
-        )
-        session.add(other)
-        session.flush()
-        other_id = other.id
+    other_id = add_second_incident(sessions, clock)
     transactions = []
     event.listen(sessions.kw["bind"], "begin", transactions.append)
     burst = [make_event(EventKind.OPENED, incident_id), make_event(EventKind.OPENED, other_id),
