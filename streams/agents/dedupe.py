@@ -1,23 +1,27 @@
 """I/O: the dedupe agent: `alerts.normalized` (key: scope) → transitions on `alerts.changes` (key: scope).
 
 State per fingerprint lives in a faust table (a cache; the database holds what people rely on).
-A record holds one alert or a batch of alerts of one partition (streams/records.py), and is
-handled as one event: the table writes its changelog to the partition of the event being
-processed, which is every item's own partition (an alert's scope, a function of its labels as
-its fingerprint is), so the table stays co-partitioned with its input. The changes of a record
-go out as one record per partition of `alerts.changes`, in order, so an UNFLAPPED still reaches
-correlation before the RESOLVED after it.
+A record holds one alert or a batch of alerts of one partition (streams/records.py). Records are
+taken up to `DEDUPE_BATCH` at a time: their alerts are folded in order, their changes go out as
+one record per partition of `alerts.changes` (in order, so an UNFLAPPED still reaches correlation
+before the RESOLVED after it), and the broker's acknowledgement is awaited once for the batch.
+Awaited once per record, as before, it was most of the stage's time: in a storm dedupe spent 5 of
+its 7 s waiting for 100 acknowledgements, each delayed by the other stages' turns on the event
+loop (docs/benchmarks.md §17).
 
-The table is written only after the broker has acknowledged a record's changes. The other way
+The table is written only after the broker has acknowledged a batch's changes. The other way
 round, a worker killed between the two writes left the table saying "already firing" for an
 alert whose NEW never went out, and the alert stayed off its incident until its source sent it
-again. Now a kill between them leaves the table as it was: the record is read again (its offset
-was not committed), the same changes go out with the same ids, and correlation and the incident
-writer drop what they already have.
+again. Now a kill between them leaves the table as it was: the records are read again (their
+offsets were not committed), the same changes go out with the same ids, and correlation and the
+incident writer drop what they already have. Each state goes to the changelog partition of the
+record its alert came in, as faust does for a write inside that record's event, so the table
+stays co-partitioned with its input (an alert's scope, a function of its labels as its
+fingerprint is, always puts it on the same partition).
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import faust
@@ -32,45 +36,61 @@ from streams.app import StreamTopics
 from streams.batch_send import send_batched
 from streams.clock import Clock
 from streams.metrics import ALERT_CHANGES, ALERTS_DEDUPED, FLAPPING_HELD_BACK
+from streams.records import BATCH_WINDOW_S
 from streams.retry import RetryPolicy
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
 STAGE = "dedupe"
+#: Records per batch (each holds up to `streams.records.MAX_BATCH_ITEMS` alerts): one acknowledgement to await each.
+DEDUPE_BATCH = 8
 
 
-#: A broker that does not acknowledge a record's changes is retried (16 s of backoff), holding the partition;
+#: A broker that does not acknowledge a batch's changes is retried (16 s of backoff), holding the partition;
 #: a resend after a lost acknowledgement repeats changes, which correlation and the writer drop.
 DELIVERY_RETRY = RetryPolicy(transient=(KafkaError,), attempts=8, first_delay_s=0.2, max_delay_s=5.0)
-#: Sends a record's changes and returns once the broker has them.
+#: Sends a batch's changes and returns once the broker has them.
 SendChanges = Callable[[Sequence[AlertChange]], Awaitable[None]]
 
 
-async def dedupe_record(
-    value: Mapping[str, Any], *, states: MutableMapping[str, Any], clock: Clock, policy: FlapPolicy,
-    send: SendChanges, dlq: TopicT,
+#: Records the new state of a fingerprint whose alert came on `partition` of `alerts.normalized`.
+RecordState = Callable[[int, str, Mapping[str, Any]], None]
+
+
+async def dedupe_records(
+    records: Sequence[tuple[int, Mapping[str, Any]]], *, states: Mapping[str, Any], clock: Clock, policy: FlapPolicy,
+    send: SendChanges, record: RecordState, dlq: TopicT,
 ) -> None:
-    """Dedupe one record's alerts against `states`, send the changes, then write the new states."""
-    folded: dict[str, DedupeState] = {}
+    """Dedupe the alerts of `records` against `states`, send their changes, then `record` the new states.
 
-    async def fold(item: Mapping[str, Any]) -> tuple[AlertChange, ...]:
-        alert = Alert.from_dict(item)
-        prior = folded.get(alert.fingerprint)
-        if prior is None and (stored := states.get(alert.fingerprint)):
-            prior = DedupeState.from_dict(stored)
-        decision = dedupe(prior, alert, now=clock.now(), policy=policy)
-        folded[alert.fingerprint] = decision.state
-        if decision.held_back:
-            FLAPPING_HELD_BACK.labels(str(decision.held_back)).inc()
-        elif not decision.changes:
-            ALERTS_DEDUPED.inc()
-        for change in decision.changes:
-            ALERT_CHANGES.labels(str(change.kind)).inc()
-        return decision.changes
+    `records` are (partition, value) pairs in the order they were read.
+    """
+    folded: dict[str, tuple[int, DedupeState]] = {}
+    now = clock.now()
 
-    changes = await collect_guarded(stage=STAGE, records=[value], handler=fold, dlq=dlq)
+    def folder(partition: int) -> Callable[[Mapping[str, Any]], Awaitable[tuple[AlertChange, ...]]]:
+        async def fold(item: Mapping[str, Any]) -> tuple[AlertChange, ...]:
+            alert = Alert.from_dict(item)
+            fingerprint = alert.fingerprint
+            prior = folded[fingerprint][1] if fingerprint in folded else None
+            if prior is None and fingerprint in states:
+                prior = DedupeState.from_dict(states[fingerprint])
+            decision = dedupe(prior, alert, now=now, policy=policy)
+            folded[fingerprint] = (partition, decision.state)
+            if decision.held_back:
+                FLAPPING_HELD_BACK.labels(str(decision.held_back)).inc()
+            elif not decision.changes:
+                ALERTS_DEDUPED.inc()
+            for change in decision.changes:
+                ALERT_CHANGES.labels(str(change.kind)).inc()
+            return decision.changes
+        return fold
+
+    changes: list[AlertChange] = []
+    for partition, value in records:
+        changes += await collect_guarded(stage=STAGE, records=[value], handler=folder(partition), dlq=dlq)
     await send(changes)
-    for fingerprint, state in folded.items():
-        states[fingerprint] = state.to_dict()
+    for fingerprint, (partition, state) in folded.items():
+        record(partition, fingerprint, state.to_dict())
 
 
 def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock, policy: FlapPolicy) -> None:
@@ -84,10 +104,16 @@ def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock, policy: 
             stage=STAGE, retry=DELIVERY_RETRY,
         )
 
+    def record(partition: int, fingerprint: str, state: Mapping[str, Any]) -> None:
+        # What `states[fingerprint] = state` does inside the event of the record the alert came in.
+        states.send_changelog(partition, fingerprint, state)
+        states.data[fingerprint] = state
+
     @app.agent(topics.normalized, name=STAGE)
     async def dedupe_agent(stream: faust.StreamT) -> None:
-        async for value in stream:
-            await dedupe_record(value, states=states, clock=clock, policy=policy, send=send, dlq=topics.dlq)
+        async for events in stream.take_events(DEDUPE_BATCH, within=BATCH_WINDOW_S):
+            await dedupe_records([(event.message.partition, event.value) for event in events], states=states,
+                                 clock=clock, policy=policy, send=send, record=record, dlq=topics.dlq)
 
 
 def _scope_key(change: AlertChange) -> bytes:
