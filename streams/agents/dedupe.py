@@ -18,6 +18,13 @@ incident writer drop what they already have. Each state goes to the changelog pa
 record its alert came in, as faust does for a write inside that record's event, so the table
 stays co-partitioned with its input (an alert's scope, a function of its labels as its
 fingerprint is, always puts it on the same partition).
+
+A plain repeat (firing again, same severity, no flapping news) changes only the state's count and
+last-seen. Those stay in the worker's table but are not written to the changelog: every
+Prometheus resend of every firing alert was a changelog message before, 80,000 of them for a
+20,000-alert storm resent five times. A worker that takes the partition over recovers the
+state as of the fingerprint's last transition, with a lower count, which decides nothing: the
+next change's ids do not depend on it (streams/alerts/dedupe.py).
 """
 from __future__ import annotations
 
@@ -29,7 +36,7 @@ from aiokafka.errors import KafkaError
 from faust.types import TopicT
 
 from streams.agents.safety import call_with_retries, collect_guarded
-from streams.alerts.dedupe import DedupeState, dedupe
+from streams.alerts.dedupe import DedupeState, dedupe, only_counted
 from streams.alerts.flapping import FlapPolicy
 from streams.alerts.model import Alert, AlertChange
 from streams.app import StreamTopics
@@ -52,8 +59,9 @@ DELIVERY_RETRY = RetryPolicy(transient=(KafkaError,), attempts=8, first_delay_s=
 SendChanges = Callable[[Sequence[AlertChange]], Awaitable[None]]
 
 
-#: Records the new state of a fingerprint whose alert came on `partition` of `alerts.normalized`.
-RecordState = Callable[[int, str, Mapping[str, Any]], None]
+#: Records the new state of a fingerprint whose alert came on `partition` of `alerts.normalized`; the last
+#: argument is False for a state that only counted repeats, which need not reach the table's changelog.
+RecordState = Callable[[int, str, Mapping[str, Any], bool], None]
 
 
 async def dedupe_records(
@@ -65,15 +73,18 @@ async def dedupe_records(
     `records` are (partition, value) pairs in the order they were read.
     """
     folded: dict[str, tuple[int, DedupeState]] = {}
+    stored: dict[str, DedupeState | None] = {}
     now = clock.now()
 
     def folder(partition: int) -> Callable[[Mapping[str, Any]], Awaitable[tuple[AlertChange, ...]]]:
         async def fold(item: Mapping[str, Any]) -> tuple[AlertChange, ...]:
             alert = Alert.from_dict(item)
             fingerprint = alert.fingerprint
-            prior = folded[fingerprint][1] if fingerprint in folded else None
-            if prior is None and fingerprint in states:
-                prior = DedupeState.from_dict(states[fingerprint])
+            if fingerprint in folded:
+                prior = folded[fingerprint][1]
+            else:
+                prior = DedupeState.from_dict(states[fingerprint]) if fingerprint in states else None
+                stored[fingerprint] = prior
             decision = dedupe(prior, alert, now=now, policy=policy)
             folded[fingerprint] = (partition, decision.state)
             if decision.held_back:
@@ -90,7 +101,7 @@ async def dedupe_records(
         changes += await collect_guarded(stage=STAGE, records=[value], handler=folder(partition), dlq=dlq)
     await send(changes)
     for fingerprint, (partition, state) in folded.items():
-        record(partition, fingerprint, state.to_dict())
+        record(partition, fingerprint, state.to_dict(), not only_counted(stored[fingerprint], state))
 
 
 def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock, policy: FlapPolicy) -> None:
@@ -104,9 +115,10 @@ def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock, policy: 
             stage=STAGE, retry=DELIVERY_RETRY,
         )
 
-    def record(partition: int, fingerprint: str, state: Mapping[str, Any]) -> None:
+    def record(partition: int, fingerprint: str, state: Mapping[str, Any], logged: bool) -> None:
         # What `states[fingerprint] = state` does inside the event of the record the alert came in.
-        states.send_changelog(partition, fingerprint, state)
+        if logged:
+            states.send_changelog(partition, fingerprint, state)
         states.data[fingerprint] = state
 
     @app.agent(topics.normalized, name=STAGE)

@@ -84,6 +84,11 @@ class _Transition:
     change: AlertChange | None
 
 
+def only_counted(before: DedupeState | None, after: DedupeState) -> bool:
+    """True when `after` differs from `before` only in its count and last-seen: what a plain repeat changes."""
+    return before is not None and replace(before, count=after.count, last_seen=after.last_seen) == after
+
+
 def correlation_scope(alert: Alert) -> str:
     """Return the key of `alerts.changes` for `alert`: its site, or "-" when it has none."""
     return alert.site or "-"

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from streams.alerts.dedupe import DedupeDecision, DedupeState, correlation_scope, dedupe
+from streams.alerts.dedupe import DedupeDecision, DedupeState, correlation_scope, dedupe, only_counted
 from streams.alerts.model import Alert, AlertChange, AlertStatus, ChangeKind, Severity
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -110,3 +110,14 @@ def test_correlation_scope(site: str, scope: str) -> None:
 def test_state_round_trip() -> None:
     state = DedupeState(RESOLVED, Severity.INFO, T0, NOW, NOW + timedelta(minutes=3), 42)
     assert DedupeState.from_dict(state.to_dict()) == state
+
+
+def test_only_a_repeat_changes_nothing_but_the_count_and_last_seen() -> None:
+    fired = dedupe(None, alert(), now=NOW).state
+    repeated = dedupe(fired, alert(), now=NOW + timedelta(minutes=1)).state
+    assert repeated.count == 2 and only_counted(fired, repeated)
+    assert not only_counted(None, fired), "a fingerprint seen for the first time is news"
+    worse = dedupe(repeated, alert(severity=Severity.CRITICAL), now=NOW + timedelta(minutes=2)).state
+    assert not only_counted(repeated, worse)
+    resolved = dedupe(worse, alert(status=RESOLVED, ends_at=NOW), now=NOW + timedelta(minutes=3)).state
+    assert not only_counted(worse, resolved)

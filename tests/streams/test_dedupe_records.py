@@ -25,15 +25,16 @@ class BrokerGone(Exception):
 
 
 class Table(dict):
-    """The dedupe table as the agent writes it: each state with the changelog partition it went to."""
+    """The dedupe table as the agent writes it: each state, and the changelog messages (partition, fingerprint)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.partitions: dict[str, int] = {}
+        self.changelog: list[tuple[int, str]] = []
 
-    def record(self, partition: int, fingerprint: str, state) -> None:
+    def record(self, partition: int, fingerprint: str, state, logged: bool) -> None:
         self[fingerprint] = state
-        self.partitions[fingerprint] = partition
+        if logged:
+            self.changelog.append((partition, fingerprint))
 
 
 def record(*alerts) -> dict:
@@ -110,6 +111,22 @@ async def test_a_batch_of_records_sends_once_in_order_and_records_each_state_on_
     assert [[(change.kind, change.alert.name) for change in batch] for batch in sends] == [[
         (ChangeKind.NEW, "UPSOnBattery"), (ChangeKind.NEW, "WaterLeakDetected"), (ChangeKind.RESOLVED, "UPSOnBattery"),
     ]]
-    assert table.partitions == {ups.fingerprint: 2, leak.fingerprint: 5}
+    assert table.changelog == [(2, ups.fingerprint), (5, leak.fingerprint)]
     assert table[ups.fingerprint]["status"] == str(AlertStatus.RESOLVED)
     assert table[ups.fingerprint]["count"] == 2
+
+
+async def test_a_plain_repeat_is_counted_in_the_table_but_not_written_to_its_changelog() -> None:
+    table = Table()
+
+    async def send(changes) -> None:
+        pass
+
+    ups = alert("UPSOnBattery", "ups-1", at=T0, severity="major")
+    await dedupe(table, [(1, record(ups))], send)
+    await dedupe(table, [(1, record(ups, ups))], send)
+    assert table[ups.fingerprint]["count"] == 3
+    assert table.changelog == [(1, ups.fingerprint)], "the NEW's state is logged, the two repeats' are not"
+    worse = alert("UPSOnBattery", "ups-1", at=T0, severity="critical")
+    await dedupe(table, [(1, record(worse))], send)
+    assert table.changelog == [(1, ups.fingerprint), (1, ups.fingerprint)], "a severity change is logged"
