@@ -11,10 +11,12 @@ thread every stage runs on, while no record moved and no acknowledgement was rea
 So, once a process has started: what exists is moved into the permanent generation the
 collector skips (`gc.freeze`; frozen objects are still freed by reference counting, only their
 cycles are not collected), and the young generation holds `YOUNG_OBJECTS` before it is collected,
-so collections are ~70 times rarer and each young one is still short (~20 ms). Full
-collections still run, every `OLDER_RUNS` x `YOUNGER_RUNS` young ones, so cycles that survive
-young collections do not accumulate. In that storm: 1.9 s of collecting instead of 3.6 s, and
-every full collection left ran during start-up.
+so every generation is collected ~14 times less often. Full collections still run, every
+`OLDER_RUNS` x `YOUNGER_RUNS` young ones, so cycles that survive young collections do not
+accumulate. In that storm: 1.5 s of collecting instead of 3.6 s, and every full collection left
+ran during start-up. Freezing alone left 22 full collections (2.3 s); a young generation of
+50,000 left 0.7 s, but made every middle-generation pass walk up to a million objects, and the
+p99 of `bench latency --rate 200` looked worse with it (too few runs to be sure).
 """
 from __future__ import annotations
 
@@ -24,9 +26,9 @@ import logging
 log = logging.getLogger(__name__)
 
 #: Allocations (net of frees) between young collections; CPython's default is 700.
-YOUNG_OBJECTS = 50_000
+YOUNG_OBJECTS = 10_000
 #: Young collections per middle-generation one (default 10).
-YOUNGER_RUNS = 20
+YOUNGER_RUNS = 10
 #: Middle-generation collections per full one (default 10).
 OLDER_RUNS = 10
 
