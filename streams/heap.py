@@ -13,10 +13,11 @@ collector skips (`gc.freeze`; frozen objects are still freed by reference counti
 cycles are not collected), and the young generation holds `YOUNG_OBJECTS` before it is collected,
 so every generation is collected ~14 times less often. Full collections still run, every
 `OLDER_RUNS` x `YOUNGER_RUNS` young ones, so cycles that survive young collections do not
-accumulate. In that storm: 1.5 s of collecting instead of 3.6 s, and every full collection left
-ran during start-up. Freezing alone left 22 full collections (2.3 s); a young generation of
-50,000 left 0.7 s, but made every middle-generation pass walk up to a million objects, and the
-p99 of `bench latency --rate 200` looked worse with it (too few runs to be sure).
+accumulate. Over that storm and its start-up: 2.5 s of collecting instead of 3.6 s, and all 10
+full collections left ran during start-up, none in the storm. Freezing alone left 22 full
+collections (3.4 s in all). A young generation of 50,000 left 1.9 s, but made each
+middle-generation pass walk up to a million objects, and the p99 of `bench latency --rate 200`
+looked worse with it (too few runs to be sure).
 """
 from __future__ import annotations
 
