@@ -38,7 +38,6 @@ from incidents.events import TIMELINE_ONLY_KINDS, IncidentEvent
 from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
 from incidents.store_batch import apply_in_transaction
 from streams.correlation.commands import IncidentCommand
-from streams.heap import tune_collector
 
 log = logging.getLogger(__name__)
 #: A transaction is at most 500 commands (writer_agent.WRITER_TRANSACTION); the slowest seen took ~5 s.
@@ -200,7 +199,6 @@ def serve(conn: Connection) -> None:
     except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
         conn.send(("error", _describe(error)))
         return
-    tune_collector("writer process")
     conn.send(("ready", os.getpid()))
     while True:
         try:
