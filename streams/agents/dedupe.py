@@ -72,8 +72,8 @@ async def dedupe_records(
 
     `records` are (partition, value) pairs in the order they were read.
     """
-    folded: dict[str, tuple[int, DedupeState]] = {}
-    stored: dict[str, DedupeState | None] = {}
+    # fingerprint -> (its record's partition, its state before the batch, its state now)
+    folded: dict[str, tuple[int, DedupeState | None, DedupeState]] = {}
     now = clock.now()
 
     def folder(partition: int) -> Callable[[Mapping[str, Any]], Awaitable[tuple[AlertChange, ...]]]:
@@ -81,12 +81,11 @@ async def dedupe_records(
             alert = Alert.from_dict(item)
             fingerprint = alert.fingerprint
             if fingerprint in folded:
-                prior = folded[fingerprint][1]
+                _, before, prior = folded[fingerprint]
             else:
-                prior = DedupeState.from_dict(states[fingerprint]) if fingerprint in states else None
-                stored[fingerprint] = prior
+                before = prior = DedupeState.from_dict(states[fingerprint]) if fingerprint in states else None
             decision = dedupe(prior, alert, now=now, policy=policy)
-            folded[fingerprint] = (partition, decision.state)
+            folded[fingerprint] = (partition, before, decision.state)
             if decision.held_back:
                 FLAPPING_HELD_BACK.labels(str(decision.held_back)).inc()
             elif not decision.changes:
@@ -100,8 +99,8 @@ async def dedupe_records(
     for partition, value in records:
         changes += await collect_guarded(stage=STAGE, records=[value], handler=folder(partition), dlq=dlq)
     await send(changes)
-    for fingerprint, (partition, state) in folded.items():
-        record(partition, fingerprint, state.to_dict(), not only_counted(stored[fingerprint], state))
+    for fingerprint, (partition, before, state) in folded.items():
+        record(partition, fingerprint, state.to_dict(), not only_counted(before, state))
 
 
 def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock, policy: FlapPolicy) -> None:
