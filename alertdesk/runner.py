@@ -25,6 +25,7 @@ from incidents.topology.startup import load_configured_topology
 from streams.broker import EmbeddedBroker
 from streams.clock import SystemClock
 from streams.correlation.topology_files import TopologyError
+from streams.heap import tune_collector
 from streams.kafka_admin import TopicSpec, ensure_topics
 from streams.topics import topic_names
 
@@ -65,6 +66,7 @@ class Worker(faust.Worker):
     async def on_startup_finished(self) -> None:
         """Print the ready line once faust has recovered its tables and serves HTTP."""
         await super().on_startup_finished()
+        tune_collector("worker")
         print(self._ready_message, flush=True)
 
 

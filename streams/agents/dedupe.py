@@ -41,6 +41,7 @@ from streams.alerts.flapping import FlapPolicy
 from streams.alerts.model import Alert, AlertChange
 from streams.app import StreamTopics
 from streams.batch_send import send_batched
+from streams.changelog_batch import send_changelog_batched
 from streams.clock import Clock
 from streams.metrics import ALERT_CHANGES, ALERTS_DEDUPED, FLAPPING_HELD_BACK
 from streams.records import BATCH_WINDOW_S
@@ -59,14 +60,16 @@ DELIVERY_RETRY = RetryPolicy(transient=(KafkaError,), attempts=8, first_delay_s=
 SendChanges = Callable[[Sequence[AlertChange]], Awaitable[None]]
 
 
-#: Records the new state of a fingerprint whose alert came on `partition` of `alerts.normalized`; the last
-#: argument is False for a state that only counted repeats, which need not reach the table's changelog.
-RecordState = Callable[[int, str, Mapping[str, Any], bool], None]
+#: One fingerprint's new state: the partition of `alerts.normalized` its alert came on, the fingerprint, the
+#: state, and False for a state that only counted repeats, which need not reach the table's changelog.
+RecordedState = tuple[int, str, Mapping[str, Any], bool]
+#: Records a batch's new states in the table (and its changelog) and returns once they are recorded.
+RecordStates = Callable[[Sequence[RecordedState]], Awaitable[None]]
 
 
 async def dedupe_records(
     records: Sequence[tuple[int, Mapping[str, Any]]], *, states: Mapping[str, Any], clock: Clock, policy: FlapPolicy,
-    send: SendChanges, record: RecordState, dlq: TopicT,
+    send: SendChanges, record: RecordStates, dlq: TopicT,
 ) -> None:
     """Dedupe the alerts of `records` against `states`, send their changes, then `record` the new states.
 
@@ -99,8 +102,8 @@ async def dedupe_records(
     for partition, value in records:
         changes += await collect_guarded(stage=STAGE, records=[value], handler=folder(partition), dlq=dlq)
     await send(changes)
-    for fingerprint, (partition, before, state) in folded.items():
-        record(partition, fingerprint, state.to_dict(), not only_counted(before, state))
+    await record([(partition, fingerprint, state.to_dict(), not only_counted(before, state))
+                  for fingerprint, (partition, before, state) in folded.items()])
 
 
 def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock, policy: FlapPolicy) -> None:
@@ -114,11 +117,14 @@ def register_dedupe(app: faust.App, topics: StreamTopics, clock: Clock, policy: 
             stage=STAGE, retry=DELIVERY_RETRY,
         )
 
-    def record(partition: int, fingerprint: str, state: Mapping[str, Any], logged: bool) -> None:
-        # What `states[fingerprint] = state` does inside the event of the record the alert came in.
-        if logged:
-            states.send_changelog(partition, fingerprint, state)
-        states.data[fingerprint] = state
+    async def record(recorded: Sequence[RecordedState]) -> None:
+        # What `states[fingerprint] = state` does inside the event of the record the alert came in, but with
+        # the batch's changelog entries sent together, and the table written once the broker has them.
+        entries = [(partition, fingerprint, state) for partition, fingerprint, state, logged in recorded if logged]
+        await call_with_retries(lambda: send_changelog_batched(app, states, entries), stage=STAGE,
+                                retry=DELIVERY_RETRY)
+        for _, fingerprint, state, _ in recorded:
+            states.data[fingerprint] = state
 
     @app.agent(topics.normalized, name=STAGE)
     async def dedupe_agent(stream: faust.StreamT) -> None:

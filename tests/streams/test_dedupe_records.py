@@ -31,10 +31,11 @@ class Table(dict):
         super().__init__()
         self.changelog: list[tuple[int, str]] = []
 
-    def record(self, partition: int, fingerprint: str, state, logged: bool) -> None:
-        self[fingerprint] = state
-        if logged:
-            self.changelog.append((partition, fingerprint))
+    async def record(self, recorded) -> None:
+        for partition, fingerprint, state, logged in recorded:
+            self[fingerprint] = state
+            if logged:
+                self.changelog.append((partition, fingerprint))
 
 
 def record(*alerts) -> dict:
