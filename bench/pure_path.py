@@ -6,7 +6,7 @@ each record, minus faust: the envelopes' JSON is decoded and normalized, the ale
 as batch records and decoded again (`Alert.to_dict`/`from_dict` and `json`), deduped against a
 dict standing in for the table (with the states' own encoding), the changes are encoded and
 decoded likewise and correlated, and the commands encoded. Records go through faust's own
-`json` codec (orjson), as on the topics. Each stage is timed on its own.
+`json` codec (orjson), as on the topics, and the collector is tuned as in the worker. Each stage is timed on its own.
 What bench/stages.py measures beyond these numbers is the cost of faust, the broker and the
 other stages sharing the worker's one interpreter.
 
@@ -35,6 +35,7 @@ from streams.alerts.normalize import normalize
 from streams.correlation.engine import Correlator, EngineConfig
 from streams.correlation.state import ScopeState
 from streams.correlation.topology_files import load_topology_files
+from streams.heap import tune_collector
 from streams.records import MAX_BATCH_ITEMS, batch_record, chunks, record_items
 
 STAGES = ("normalize", "dedupe", "correlate")
@@ -122,6 +123,7 @@ def main() -> None:
     total = len(storm.storm(args.racks, args.hosts)) * args.repeat
     table: dict[str, Any] = {}
     states: dict[str, ScopeState] = {}
+    tune_collector("bench/pure_path")  # as the worker does once started (streams/heap.py)
     normalized, t_norm = timed("normalize", args.profile, lambda: run_normalize(raw))
     changes, t_dedupe = timed("dedupe", args.profile, lambda: run_dedupe(normalized, table, now))
     commands, t_corr = timed("correlate", args.profile, lambda: run_correlate(changes, correlator, states, now))

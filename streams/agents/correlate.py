@@ -45,7 +45,7 @@ from streams.correlation.commands import IncidentCommand
 from streams.correlation.engine import Correlator, EngineConfig, Suppressor
 from streams.correlation.state import ScopeState
 from streams.correlation.topology import Topology
-from streams.metrics import CORRELATION_COMMANDS, CORRELATION_HELD, CORRELATION_SCOPES
+from streams.metrics import CORRELATION_COMMANDS, CORRELATION_HELD, CORRELATION_SCOPES, count_by_label
 from streams.partition_progress import PartitionProgress
 from streams.records import BATCH_WINDOW_S
 
@@ -230,8 +230,7 @@ class CorrelationShell:
         return state
 
     async def _send(self, commands: list[IncidentCommand]) -> None:
-        for command in commands:
-            CORRELATION_COMMANDS.labels(str(command.kind)).inc()
+        count_by_label(CORRELATION_COMMANDS, (str(command.kind) for command in commands))
         await send_batched(self._topics.commands, commands, key_of=_scope_key, encode=IncidentCommand.to_dict)
 
 

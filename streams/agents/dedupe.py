@@ -43,7 +43,7 @@ from streams.app import StreamTopics
 from streams.batch_send import send_batched
 from streams.changelog_batch import send_changelog_batched
 from streams.clock import Clock
-from streams.metrics import ALERT_CHANGES, ALERTS_DEDUPED, FLAPPING_HELD_BACK
+from streams.metrics import ALERT_CHANGES, ALERTS_DEDUPED, FLAPPING_HELD_BACK, count_by_label
 from streams.records import BATCH_WINDOW_S
 from streams.retry import RetryPolicy
 
@@ -78,9 +78,13 @@ async def dedupe_records(
     # fingerprint -> (its record's partition, its state before the batch, its state now)
     folded: dict[str, tuple[int, DedupeState | None, DedupeState]] = {}
     now = clock.now()
+    changes: list[AlertChange] = []
+    held_back: list[str] = []  # the flapping news each held-back alert would have been
+    deduped = 0  # alerts that changed nothing correlation needs to hear
 
     def folder(partition: int) -> Callable[[Mapping[str, Any]], Awaitable[tuple[AlertChange, ...]]]:
         async def fold(item: Mapping[str, Any]) -> tuple[AlertChange, ...]:
+            nonlocal deduped
             alert = Alert.from_dict(item)
             fingerprint = alert.fingerprint
             if fingerprint in folded:
@@ -90,17 +94,17 @@ async def dedupe_records(
             decision = dedupe(prior, alert, now=now, policy=policy)
             folded[fingerprint] = (partition, before, decision.state)
             if decision.held_back:
-                FLAPPING_HELD_BACK.labels(str(decision.held_back)).inc()
+                held_back.append(str(decision.held_back))
             elif not decision.changes:
-                ALERTS_DEDUPED.inc()
-            for change in decision.changes:
-                ALERT_CHANGES.labels(str(change.kind)).inc()
+                deduped += 1
             return decision.changes
         return fold
 
-    changes: list[AlertChange] = []
     for partition, value in records:
         changes += await collect_guarded(stage=STAGE, records=[value], handler=folder(partition), dlq=dlq)
+    count_by_label(FLAPPING_HELD_BACK, held_back)
+    ALERTS_DEDUPED.inc(deduped)
+    count_by_label(ALERT_CHANGES, (str(change.kind) for change in changes))
     await send(changes)
     await record([(partition, fingerprint, state.to_dict(), not only_counted(before, state))
                   for fingerprint, (partition, before, state) in folded.items()])

@@ -32,10 +32,11 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """Higher is worse: critical 4 … info 0, so `max(..., key=Severity.rank.fget)` picks the worst."""
-        return len(_SEVERITY_ORDER) - 1 - _SEVERITY_ORDER.index(self)
+        return _SEVERITY_RANK[self]
 
 
-_SEVERITY_ORDER = tuple(Severity)
+#: Asked for every alert joining an incident: a look-up, not a search of the members' order.
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(reversed(tuple(Severity)))}
 
 
 class ChangeKind(StrEnum):
