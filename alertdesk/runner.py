@@ -25,7 +25,7 @@ from incidents.topology.startup import load_configured_topology
 from streams.broker import EmbeddedBroker
 from streams.clock import SystemClock
 from streams.correlation.topology_files import TopologyError
-from streams.heap import tune_collector
+from streams.heap import register_full_collections, tune_collector
 from streams.kafka_admin import TopicSpec, ensure_topics
 from streams.topics import topic_names
 
@@ -48,10 +48,15 @@ class Worker(faust.Worker):
     gone, so a watchdog ends it `stop_deadline_s` after the stop began. Nothing is lost by
     that: uncommitted offsets are re-read and re-applied idempotently on the next start, and
     the kernel stops the embedded broker with its parent (docs/embedded-broker.md).
+
+    Once started, it also takes its full garbage collections into its own hands: both halves,
+    the timer that runs them and the switch that turns the automatic ones off, are here
+    (streams/heap.py).
     """
 
     def __init__(self, *args, ready_message: str, stop_deadline_s: float = STOP_DEADLINE_S, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        register_full_collections(self.app)
         self._ready_message = ready_message
         self._stop_deadline_s = stop_deadline_s
         self.spinner = None  # our banner and ready line replace it; its escape codes garble logs

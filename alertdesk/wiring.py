@@ -40,7 +40,6 @@ from streams.alerts.receivers.snmp_config import receiver_config
 from streams.app import StreamConfig, StreamTopics, create_app
 from streams.clock import Clock, SystemClock
 from streams.correlation.priority import parse_matrix
-from streams.heap import register_full_collections
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,6 @@ def build_pipeline(settings: Settings, bootstrap_servers: tuple[str, ...], clock
         quiet=timedelta(seconds=settings.flap_quiet_s),
     )
     register_dedupe(app, topics, clock, flap_policy)
-    register_full_collections(app)
     register_correlation(app, topics, sessions, clock, settings, bootstrap_servers=bootstrap_servers)
     sla = register_sla(app, topics, sessions, clock, settings)
     writer = WriterProcess(sqlalchemy_url(settings.database_url), sla)

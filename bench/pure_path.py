@@ -6,8 +6,8 @@ each record, minus faust: the envelopes' JSON is decoded and normalized, the ale
 as batch records and decoded again (`Alert.to_dict`/`from_dict` and `json`), deduped against a
 dict standing in for the table (with the states' own encoding), the changes are encoded and
 decoded likewise and correlated, and the commands encoded. Records go through faust's own
-`json` codec (orjson), as on the topics, and the collector is tuned as in the worker. Each stage is timed on its own.
-What bench/stages.py measures beyond these numbers is the cost of faust, the broker and the
+`json` codec (orjson), as on the topics, and the collector is tuned as in the worker. Each stage
+is timed on its own. What bench/stages.py measures beyond these numbers is the cost of faust, the broker and the
 other stages sharing the worker's one interpreter.
 
     cd /work/main && .venv/bin/python bench/pure_path.py --racks 200 --hosts 40 --repeat 2
@@ -27,6 +27,7 @@ from typing import Any
 
 from faust.serializers import codecs
 
+from bench import stages
 from bench import storm_plan as storm
 from streams.alerts.dedupe import DedupeState, dedupe
 from streams.alerts.flapping import FlapPolicy
@@ -46,17 +47,15 @@ def encode_records(items: list[dict[str, Any]]) -> list[bytes]:
     return [codecs.dumps("json", batch_record(list(chunk))) for chunk in chunks(items, MAX_BATCH_ITEMS)]
 
 
-def envelopes(racks: int, hosts: int, repeat: int, now: datetime) -> list[bytes]:
-    alerts = storm.storm(racks, hosts)
+def envelopes(alerts: list[storm.StormAlert], repeat: int, now: datetime) -> list[bytes]:
+    """The envelopes bench/stages.py produces for the storm, `repeat` times, all received `now`."""
     starts_at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    received = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    received_at = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
     out = []
     for _ in range(repeat):
-        for start in range(0, len(alerts), storm.BATCH):
-            body = storm.body(alerts[start:start + storm.BATCH], starts_at).decode()
-            out.append(codecs.dumps("json", {"source": "alertmanager-api", "received_at": received,
-                                             "content_type": "application/json", "body": body,
-                                             "envelope_id": f"e{len(out)}"}))
+        for _, envelope in stages.envelopes(alerts, starts_at):
+            envelope["received_at"] = received_at
+            out.append(codecs.dumps("json", envelope))
     return out
 
 
@@ -94,11 +93,7 @@ def run_correlate(records: list[bytes], correlator: Correlator, states: dict[str
 def timed(name: str, profile: str | None, work: Callable[[], list[bytes]]) -> tuple[list[bytes], float]:
     profiler = cProfile.Profile() if profile == name else None
     t0 = time.perf_counter()
-    if profiler:
-        profiler.enable()
-    out = work()
-    if profiler:
-        profiler.disable()
+    out = profiler.runcall(work) if profiler else work()
     elapsed = time.perf_counter() - t0
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
@@ -119,8 +114,9 @@ def main() -> None:
         topology = load_topology_files([path])
     topology.precompute()
     correlator = Correlator(topology, EngineConfig())
-    raw = envelopes(args.racks, args.hosts, args.repeat, now)
-    total = len(storm.storm(args.racks, args.hosts)) * args.repeat
+    alerts = storm.storm(args.racks, args.hosts)
+    raw = envelopes(alerts, args.repeat, now)
+    total = len(alerts) * args.repeat
     table: dict[str, Any] = {}
     states: dict[str, ScopeState] = {}
     tune_collector("bench/pure_path")  # as the worker does once started (streams/heap.py)

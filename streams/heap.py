@@ -4,7 +4,7 @@ CPython collects its young generations every ~700 allocations (cheap: they hold 
 objects) and, once enough objects have survived into the old generation, a full collection that
 walks every tracked object the process holds. A storm both allocates fast and makes the heap
 grow fast (every alert's dedupe state, its correlation member), so that is exactly when full
-collections come: measured with `gc.callbacks` in `bench/stages.py` (docs/benchmarks.md §18),
+collections come: counted with `gc.callbacks` in the worker during `bench/stages.py` (docs/benchmarks.md §18),
 7 of them ran inside one 20,000-alert storm, 140 ms growing to 256 ms each, 1.3 s of a ~4.4 s
 storm in which no stage moved, on the one thread every stage runs on.
 
