@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from incidents.sqlite_lock import BUSY_TIMEOUT_MS, LOCK_POLL_MAX_S, begin_immediate
 from streams.retry import RetryPolicy
 
 
@@ -53,8 +54,11 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, *, lock_poll_max_s: float = LOCK_POLL_MAX_S) -> Engine:
     """Create an engine for `url`; for SQLite, create the parent folder and enable WAL and foreign keys.
+
+    On SQLite, a transaction that finds the write lock held asks again after pauses of up to
+    `lock_poll_max_s` (incidents/sqlite_lock.py); the incident writer asks more often than the rest.
 
     Raises:
         sqlalchemy.exc.ArgumentError: if the URL is not a database URL.
@@ -64,9 +68,9 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", lambda connection: _sqlite_begin(connection, lock_poll_max_s))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=10)
 
@@ -82,19 +86,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:
+def _sqlite_begin(connection, lock_poll_max_s: float) -> None:
     """Start the transaction SQLAlchemy asked for (see `_sqlite_pragmas`), holding the write lock from the start.
 
     A deferred BEGIN reads a WAL snapshot and fails at once with "database is locked" when it
     later writes after another connection committed (the busy timeout cannot help: its snapshot
     is stale). The pager, the timer loop, Twilio's callbacks and the writer all read then write,
-    concurrently, so every transaction is IMMEDIATE and waits its turn instead.
+    concurrently, so every transaction is IMMEDIATE and waits its turn instead, asking for the
+    lock again every `lock_poll_max_s` at most (incidents/sqlite_lock.py).
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    begin_immediate(connection, poll_max_s=lock_poll_max_s)
 
 
 def session_factory(engine: Engine) -> sessionmaker:

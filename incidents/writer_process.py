@@ -5,7 +5,9 @@ storm the worker sat at 96 % of one core while the stages' own handlers needed a
 (docs/benchmarks.md §14–§15). Here the writer agent hands each transaction's commands to a child
 process (`python -m incidents.writer_process`) over a socket pair and waits for its events
 without blocking the event loop; the child opens its own engine on the same database and runs
-`apply_in_transaction`, exactly what the agent ran in a thread before.
+`apply_in_transaction`, exactly what the agent ran in a thread before. On SQLite its engine asks
+for the write lock every half millisecond while it is busy, more often than the worker's threads
+do (incidents/sqlite_lock.py): every alert waits for this process's commit to reach its incident.
 
 Failure modes: the child is started with the worker and again on the next call after it died
 or did not answer within `reply_timeout_s` (it is killed then; an unfinished transaction rolls
@@ -36,6 +38,7 @@ from typing import Any
 from incidents.db import DATABASE_RETRY, create_db_engine, session_factory
 from incidents.events import TIMELINE_ONLY_KINDS, IncidentEvent
 from incidents.sla.targets import DEFAULT_POLICY, SlaPolicy
+from incidents.sqlite_lock import LOCK_POLL_FIRST_S
 from incidents.store_batch import apply_in_transaction
 from streams.correlation.commands import IncidentCommand
 
@@ -195,7 +198,7 @@ def serve(conn: Connection) -> None:
     """The child's loop: read the setup, then apply each request and answer, until the socket closes."""
     database_url, sla = conn.recv()
     try:
-        sessions = session_factory(create_db_engine(database_url))
+        sessions = session_factory(create_db_engine(database_url, lock_poll_max_s=LOCK_POLL_FIRST_S))
     except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
         conn.send(("error", _describe(error)))
         return
