@@ -25,7 +25,6 @@ from incidents.topology.startup import load_configured_topology
 from streams.broker import EmbeddedBroker
 from streams.clock import SystemClock
 from streams.correlation.topology_files import TopologyError
-from streams.gil import shorten_switch_interval
 from streams.heap import register_full_collections, tune_collector
 from streams.kafka_admin import TopicSpec, ensure_topics
 from streams.topics import topic_names
@@ -52,8 +51,7 @@ class Worker(faust.Worker):
 
     Once started, it also takes its full garbage collections into its own hands: both halves,
     the timer that runs them and the switch that turns the automatic ones off, are here
-    (streams/heap.py). And it shortens the GIL's switch interval, so its database threads keep
-    up with a busy event loop (streams/gil.py).
+    (streams/heap.py).
     """
 
     def __init__(self, *args, ready_message: str, stop_deadline_s: float = STOP_DEADLINE_S, **kwargs) -> None:
@@ -74,7 +72,6 @@ class Worker(faust.Worker):
         """Print the ready line once faust has recovered its tables and serves HTTP."""
         await super().on_startup_finished()
         tune_collector("worker")
-        shorten_switch_interval()
         print(self._ready_message, flush=True)
 
 

@@ -20,9 +20,13 @@ clock (streams/correlation/engine.py). A timer moves every scope on to wall-cloc
 offset the consumer last fetched): a worker catching up on minutes of changes correlates them
 as they happened, not all at the moment it reads them.
 
-The topology is reloaded when its revision in the database changes. Changes are taken a batch
-of records at a time; the commands they make go out as one record per partition of
-`incidents.commands` (streams/records.py).
+The topology is reloaded when its revision in the database changes. Nothing is correlated before
+it has been loaded once: a storm that arrived in the first second after start-up, while a large
+room's topology was still loading in its thread, was grouped without it, into root-less incidents
+of a lower priority than the same storm got a second later (docs/benchmarks.md §19). The wait is
+bounded (`CorrelationInputs.topology_wait_s`); past it, correlation goes on without a topology
+until the refresh loads one. Changes are taken a batch of records at a time; the commands they
+make go out as one record per partition of `incidents.commands` (streams/records.py).
 """
 from __future__ import annotations
 
@@ -80,6 +84,8 @@ class CorrelationInputs:
     suppressor: Suppressor | None = None
     tick_interval_s: float = 0.5
     topology_refresh_s: float = 10.0
+    #: At most this long, correlation waits for the first topology load before it correlates without one.
+    topology_wait_s: float = 30.0
     #: After this long with nothing handled from a partition, its scopes tick even if its end offset says otherwise.
     idle_tick_s: float = 3.0
 
@@ -106,19 +112,34 @@ class CorrelationShell:
         self.states: dict[str, ScopeState] = {}
         self._lock = asyncio.Lock()
         self._settling: dict[int, asyncio.Task[int]] = {}
+        self._topology_loaded = asyncio.Event()
+        if inputs.topology is None:
+            self._topology_loaded.set()
 
     async def refresh_topology(self) -> None:
         """Swap in the topology when its revision changed (engine caches are per topology)."""
         if self._inputs.topology is None:
             return
         loaded = await asyncio.to_thread(self._inputs.topology, self.revision)
-        if loaded is None:
+        if loaded is not None:
+            revision, topology = loaded
+            await asyncio.to_thread(topology.precompute)
+            self.revision = revision
+            self.correlator = Correlator(topology, self._config, self._inputs.suppressor)
+            log.info("correlation uses topology revision %s (%d components)", revision or "-",
+                     len(topology.components))
+        self._topology_loaded.set()
+
+    async def topology_ready(self) -> None:
+        """Return once a topology has been loaded, or `topology_wait_s` after the first wait began."""
+        if self._topology_loaded.is_set():
             return
-        revision, topology = loaded
-        await asyncio.to_thread(topology.precompute)
-        self.revision = revision
-        self.correlator = Correlator(topology, self._config, self._inputs.suppressor)
-        log.info("correlation uses topology revision %s (%d components)", revision or "-", len(topology.components))
+        try:
+            await asyncio.wait_for(self._topology_loaded.wait(), self._inputs.topology_wait_s)
+        except TimeoutError:
+            log.warning("no topology loaded within %.0f s of the first change: correlating without one until the "
+                        "refresh loads it", self._inputs.topology_wait_s)
+            self._topology_loaded.set()
 
     def forget_scopes(self) -> None:
         """Drop every cached scope and stop settling (after a rebalance the database is asked again)."""
@@ -180,6 +201,7 @@ class CorrelationShell:
         `last_offsets` (partition -> offset of its last record in the batch) tells the timer how far
         each partition's backlog is handled.
         """
+        await self.topology_ready()
         await self.settled()
         async with self._lock:
             now = self._clock.now()
@@ -260,16 +282,20 @@ def register_correlate(
     async def on_assigned(app: faust.App, assigned: Any, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
         shell.assigned({tp.partition for tp in assigned if tp.topic == topics.names.changes})
 
-    @app.task
-    async def load_topology() -> None:
-        await shell.refresh_topology()
-
-    @app.timer(inputs.topology_refresh_s)
-    async def refresh_topology() -> None:
+    async def refresh_or_keep() -> None:
         try:
             await shell.refresh_topology()
         except Exception:  # noqa: BLE001 - keep the last good topology; the database may be back next time
-            log.exception("reloading the topology failed; keeping revision %s", shell.revision or "-")
+            log.exception("loading the topology failed; keeping revision %s, trying again in %.0f s",
+                          shell.revision or "-", inputs.topology_refresh_s)
+
+    @app.task
+    async def load_topology() -> None:
+        await refresh_or_keep()
+
+    @app.timer(inputs.topology_refresh_s)
+    async def refresh_topology() -> None:
+        await refresh_or_keep()
 
     @app.timer(inputs.tick_interval_s)
     async def tick() -> None:

@@ -15,6 +15,7 @@ from streams.batch_send import kafka_partition
 from streams.clock import FakeClock
 from streams.correlation.engine import EngineConfig
 from streams.correlation.state import ScopeState
+from streams.correlation.topology import Topology
 
 PARTITIONS = 4
 SCOPES = [f"site-{n}" for n in range(12)]
@@ -127,3 +128,46 @@ def test_scopes_are_still_read_back_when_the_wait_for_the_writer_fails(tmp_path)
 
     mine = sorted(scope for scope in SCOPES if kafka_partition(scope.encode(), PARTITIONS) == 2)
     assert asyncio.run(scenario()) == mine
+
+
+def test_nothing_is_correlated_before_the_first_topology_load(tmp_path):
+    """A storm in the first second after start-up waits for the topology that is still loading."""
+    release = threading.Event()
+    handled: list[str] = []
+
+    def slow_topology(known):
+        release.wait(5)
+        return "rev-1", Topology((), ())
+
+    async def scenario() -> tuple[bool, list[str]]:
+        _, topics = create_app(StreamConfig(bootstrap_servers=("127.0.0.1:9",), topic_prefix="wait.",
+                                            partitions=PARTITIONS, data_dir=tmp_path))
+        correlation = CorrelationShell(topics, FakeClock(), EngineConfig(), CorrelationInputs(topology=slow_topology))
+        loading = asyncio.ensure_future(correlation.refresh_topology())
+        waiting = asyncio.ensure_future(correlation.topology_ready())
+        await asyncio.sleep(0.05)
+        waited = not waiting.done()
+        handled.append(correlation.revision or "none")
+        release.set()
+        await asyncio.wait_for(asyncio.gather(loading, waiting), 5)
+        handled.append(correlation.revision or "none")
+        return waited, handled
+
+    waited, revisions = asyncio.run(scenario())
+    assert waited, "correlation waited while the topology was loading"
+    assert revisions == ["none", "rev-1"]
+
+
+def test_the_wait_for_a_topology_is_bounded(tmp_path):
+    """A database that is away at start-up holds correlation back `topology_wait_s`, then it goes on without."""
+    _, topics = create_app(StreamConfig(bootstrap_servers=("127.0.0.1:9",), topic_prefix="bound.",
+                                        partitions=PARTITIONS, data_dir=tmp_path))
+    inputs = CorrelationInputs(topology=lambda known: None, topology_wait_s=0.05)
+    correlation = CorrelationShell(topics, FakeClock(), EngineConfig(), inputs)
+
+    async def scenario() -> None:
+        await asyncio.wait_for(correlation.topology_ready(), 5)  # never loaded: returns after the bound
+        await asyncio.wait_for(correlation.topology_ready(), 0.01)  # and does not wait again
+
+    asyncio.run(scenario())
+    assert correlation.revision is None
