@@ -1,4 +1,4 @@
-"""I/O: SQLite's write lock taken by polling every millisecond or two, not by SQLite's busy handler.
+"""I/O: SQLite's write lock asked for every 0.5–4 ms while it is busy, not by SQLite's busy handler.
 
 Every transaction on SQLite begins IMMEDIATE (incidents/db.py): the write lock is taken at BEGIN,
 and a transaction that finds it held waits there. SQLite's own busy handler waits in steps that
