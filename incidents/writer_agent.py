@@ -17,7 +17,6 @@ so the database work never competes with the alert path's stages for one interpr
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from incidents.writer_process import WRITER_RETRY, WriterProcess
 from streams.agents.safety import flatten_guarded, run_batch_guarded
 from streams.app import StreamTopics
 from streams.clock import Clock
+from streams.metrics import count_by_label
 from streams.records import BATCH_WINDOW_S, chunks
 
 #: The stage name: the agent's name, its metric label, and its key in `streams.topics.STAGE_INPUTS`.
@@ -53,8 +53,7 @@ def register_writer(app: faust.App, topics: StreamTopics, writer: WriterProcess,
 
     async def write(values: Sequence[Mapping[str, Any]]) -> None:
         events = await writer.apply(values, clock.now())
-        for kind, count in Counter(str(value.get("kind")) for value in values).items():
-            INCIDENT_COMMANDS.labels(kind).inc(count)
+        count_by_label(INCIDENT_COMMANDS, (str(value.get("kind")) for value in values))
         for event in events:
             if event.kind is EventKind.OPENED:
                 INCIDENTS_OPENED.inc()

@@ -21,9 +21,15 @@ PARTITIONS = 4
 SCOPES = [f"site-{n}" for n in range(12)]
 
 
-def shell(tmp_path, seeded: list[str], live_scopes=lambda: SCOPES, commands_applied=None) -> CorrelationShell:
-    _, topics = create_app(StreamConfig(bootstrap_servers=("127.0.0.1:9",), topic_prefix="adopt.",
+def stream_topics(tmp_path, prefix: str):
+    """The topics of an app that never connects: the shell is driven directly."""
+    _, topics = create_app(StreamConfig(bootstrap_servers=("127.0.0.1:9",), topic_prefix=prefix,
                                         partitions=PARTITIONS, data_dir=tmp_path))
+    return topics
+
+
+def shell(tmp_path, seeded: list[str], live_scopes=lambda: SCOPES, commands_applied=None) -> CorrelationShell:
+    topics = stream_topics(tmp_path, "adopt.")
 
     def seed(scope: str) -> ScopeState:
         seeded.append(scope)
@@ -139,8 +145,7 @@ def test_nothing_is_correlated_before_the_first_topology_load(tmp_path):
         return "rev-1", Topology((), ())
 
     async def scenario() -> tuple[bool, str | None]:
-        _, topics = create_app(StreamConfig(bootstrap_servers=("127.0.0.1:9",), topic_prefix="wait.",
-                                            partitions=PARTITIONS, data_dir=tmp_path))
+        topics = stream_topics(tmp_path, "wait.")
         correlation = CorrelationShell(topics, FakeClock(), EngineConfig(), CorrelationInputs(topology=slow_topology))
         loading = asyncio.ensure_future(correlation.refresh_topology())
         handling = asyncio.ensure_future(correlation.handle([]))
@@ -155,8 +160,7 @@ def test_nothing_is_correlated_before_the_first_topology_load(tmp_path):
 
 def test_the_wait_for_a_topology_is_bounded(tmp_path):
     """A database that is away at start-up holds correlation back `topology_wait_s`, then it goes on without."""
-    _, topics = create_app(StreamConfig(bootstrap_servers=("127.0.0.1:9",), topic_prefix="bound.",
-                                        partitions=PARTITIONS, data_dir=tmp_path))
+    topics = stream_topics(tmp_path, "bound.")
     inputs = CorrelationInputs(topology=lambda known: None, topology_wait_s=0.05)
     correlation = CorrelationShell(topics, FakeClock(), EngineConfig(), inputs)
 
